@@ -1,0 +1,444 @@
+//! The event: a flat list of dotted ECS field names and borrowed values,
+//! serialized straight into nested JSON.
+//!
+//! Parsers push fields in whatever order is natural for their format; the
+//! serializer sorts them so that fields sharing a prefix are contiguous and
+//! writes the nested object in one pass, without building an intermediate
+//! tree. Values borrow from the input record wherever they can.
+
+use std::borrow::Cow;
+
+use crate::time::Timestamp;
+
+/// One field value. Strings borrow from the record when no unescaping was needed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    /// A string (ECS `keyword`, `text`, `ip`, `wildcard`).
+    Str(Cow<'a, str>),
+    /// A signed integer (ECS `long`, `integer`).
+    Int(i64),
+    /// A floating-point number (ECS `float`, `double`, `scaled_float`).
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// An instant, serialized as RFC 3339 in UTC.
+    Time(Timestamp),
+    /// An array of values.
+    List(Vec<Value<'a>>),
+    /// A JSON text (object, array or scalar) inserted verbatim; must be valid JSON.
+    Json(Cow<'a, str>),
+}
+
+impl<'a> Value<'a> {
+    /// The JSON kind of this value, as the field definitions name it.
+    pub fn kind(&self) -> ValueKind {
+        match self {
+            Value::Str(_) => ValueKind::String,
+            Value::Int(_) => ValueKind::Integer,
+            Value::Float(_) => ValueKind::Float,
+            Value::Bool(_) => ValueKind::Bool,
+            Value::Time(_) => ValueKind::Time,
+            Value::List(items) => items.first().map_or(ValueKind::String, Value::kind),
+            Value::Json(_) => ValueKind::Json,
+        }
+    }
+
+    /// Converts into a value that owns its data.
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Str(s) => Value::Str(Cow::Owned(s.into_owned())),
+            Value::Int(i) => Value::Int(i),
+            Value::Float(f) => Value::Float(f),
+            Value::Bool(b) => Value::Bool(b),
+            Value::Time(t) => Value::Time(t),
+            Value::List(l) => Value::List(l.into_iter().map(Value::into_owned).collect()),
+            Value::Json(j) => Value::Json(Cow::Owned(j.into_owned())),
+        }
+    }
+
+    /// The string content, when this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// The JSON kinds a value can have; used to check emitted fields against `fields/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValueKind {
+    /// JSON string.
+    String,
+    /// JSON integer.
+    Integer,
+    /// JSON number with a fraction.
+    Float,
+    /// JSON boolean.
+    Bool,
+    /// RFC 3339 date string.
+    Time,
+    /// Raw JSON (object or flattened).
+    Json,
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(s: &'a str) -> Self {
+        Value::Str(Cow::Borrowed(s))
+    }
+}
+impl From<String> for Value<'_> {
+    fn from(s: String) -> Self {
+        Value::Str(Cow::Owned(s))
+    }
+}
+impl<'a> From<Cow<'a, str>> for Value<'a> {
+    fn from(s: Cow<'a, str>) -> Self {
+        Value::Str(s)
+    }
+}
+impl From<i64> for Value<'_> {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+impl From<u32> for Value<'_> {
+    fn from(i: u32) -> Self {
+        Value::Int(i64::from(i))
+    }
+}
+impl From<u16> for Value<'_> {
+    fn from(i: u16) -> Self {
+        Value::Int(i64::from(i))
+    }
+}
+impl From<f64> for Value<'_> {
+    fn from(f: f64) -> Self {
+        Value::Float(f)
+    }
+}
+impl From<bool> for Value<'_> {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+impl From<Timestamp> for Value<'_> {
+    fn from(t: Timestamp) -> Self {
+        Value::Time(t)
+    }
+}
+
+/// A normalized event: dotted field names (`source.ip`) mapped to values.
+///
+/// ```
+/// use loglift_parsers::event::Event;
+/// let mut e = Event::new();
+/// e.insert("source.ip", "10.0.0.1");
+/// e.insert("source.port", 443u16);
+/// e.insert("event.kind", "event");
+/// let mut out = Vec::new();
+/// e.write_json(&mut out);
+/// assert_eq!(out, br#"{"event":{"kind":"event"},"source":{"ip":"10.0.0.1","port":443}}"#);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Event<'a> {
+    fields: Vec<(Cow<'a, str>, Value<'a>)>,
+}
+
+impl<'a> Event<'a> {
+    /// An empty event.
+    pub fn new() -> Self {
+        Event { fields: Vec::with_capacity(48) }
+    }
+
+    /// Sets `key` to `value`, replacing an earlier value of the same key.
+    pub fn insert(&mut self, key: impl Into<Cow<'a, str>>, value: impl Into<Value<'a>>) {
+        let key = key.into();
+        let value = value.into();
+        if let Some(slot) = self.fields.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = value;
+        } else {
+            self.fields.push((key, value));
+        }
+    }
+
+    /// Appends `key` without checking for an earlier value; the caller guarantees
+    /// the key is new (parsers that emit each field once use this for speed).
+    pub fn push(&mut self, key: &'static str, value: impl Into<Value<'a>>) {
+        self.fields.push((Cow::Borrowed(key), value.into()));
+    }
+
+    /// Sets `key` to a string unless it is empty or `-` (AWS's "no value").
+    pub fn push_str(&mut self, key: &'static str, value: &'a str) {
+        if !value.is_empty() && value != "-" {
+            self.fields.push((Cow::Borrowed(key), Value::Str(Cow::Borrowed(value))));
+        }
+    }
+
+    /// Sets `key` to a string unless the key is already present.
+    pub fn insert_if_absent(&mut self, key: impl Into<Cow<'a, str>>, value: impl Into<Value<'a>>) {
+        let key = key.into();
+        if !self.contains(&key) {
+            self.fields.push((key, value.into()));
+        }
+    }
+
+    /// Appends `value` to the list at `key` unless it is already in it.
+    pub fn append_unique(&mut self, key: &'static str, value: impl Into<Value<'a>>) {
+        let value = value.into();
+        match self.fields.iter_mut().find(|(k, _)| k == key) {
+            Some((_, Value::List(items))) => {
+                if !items.contains(&value) {
+                    items.push(value);
+                }
+            }
+            Some((_, other)) => {
+                if *other != value {
+                    let first = std::mem::replace(other, Value::Bool(false));
+                    *other = Value::List(vec![first, value]);
+                }
+            }
+            None => self.fields.push((Cow::Borrowed(key), Value::List(vec![value]))),
+        }
+    }
+
+    /// The value at `key`, if set.
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Whether `key` is set.
+    pub fn contains(&self, key: &str) -> bool {
+        self.fields.iter().any(|(k, _)| k == key)
+    }
+
+    /// Removes `key` and returns its value.
+    pub fn remove(&mut self, key: &str) -> Option<Value<'a>> {
+        let pos = self.fields.iter().position(|(k, _)| k == key)?;
+        Some(self.fields.remove(pos).1)
+    }
+
+    /// All fields in insertion order.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &Value<'a>)> {
+        self.fields.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether no field is set.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Converts into an event that owns all of its data.
+    pub fn into_owned(self) -> Event<'static> {
+        Event {
+            fields: self
+                .fields
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+                .collect(),
+        }
+    }
+
+    /// Writes the event as one nested JSON object (no trailing newline).
+    ///
+    /// Sorts the fields in place so that shared prefixes are contiguous.
+    pub fn write_json(&mut self, out: &mut Vec<u8>) {
+        self.fields.sort_by(|a, b| cmp_dotted(&a.0, &b.0));
+        out.push(b'{');
+        // Path segments of the objects currently open.
+        let mut open: Vec<&str> = Vec::with_capacity(8);
+        let mut first_in_object = true;
+        for (key, value) in &self.fields {
+            let (parent, leaf) = match key.rfind('.') {
+                Some(i) => (&key[..i], &key[i + 1..]),
+                None => ("", key.as_ref()),
+            };
+            let mut segments = parent.split('.').filter(|s| !s.is_empty()).peekable();
+            let mut common = 0;
+            while common < open.len() && segments.peek() == Some(&open[common]) {
+                segments.next();
+                common += 1;
+            }
+            while open.len() > common {
+                open.pop();
+                out.push(b'}');
+                first_in_object = false;
+            }
+            for segment in segments {
+                if !first_in_object {
+                    out.push(b',');
+                }
+                write_str(out, segment);
+                out.extend_from_slice(b":{");
+                open.push(segment);
+                first_in_object = true;
+            }
+            if !first_in_object {
+                out.push(b',');
+            }
+            write_str(out, leaf);
+            out.push(b':');
+            write_value(out, value);
+            first_in_object = false;
+        }
+        for _ in open {
+            out.push(b'}');
+        }
+        out.push(b'}');
+    }
+}
+
+/// Orders dotted keys so that every key sharing a prefix path is contiguous:
+/// byte order, with `.` sorting before every other byte.
+fn cmp_dotted(a: &str, b: &str) -> std::cmp::Ordering {
+    let map = |c: u8| if c == b'.' { 0 } else { c };
+    a.bytes().map(map).cmp(b.bytes().map(map))
+}
+
+fn write_value(out: &mut Vec<u8>, value: &Value<'_>) {
+    match value {
+        Value::Str(s) => write_str(out, s),
+        Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        Value::Float(f) => {
+            if f.is_finite() {
+                out.extend_from_slice(ryu::Buffer::new().format_finite(*f).as_bytes());
+            } else {
+                out.extend_from_slice(b"null");
+            }
+        }
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Time(t) => {
+            out.push(b'"');
+            t.write_rfc3339(out);
+            out.push(b'"');
+        }
+        Value::List(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Json(raw) => out.extend_from_slice(raw.as_bytes()),
+    }
+}
+
+const ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        table[i] = b'u';
+        i += 1;
+    }
+    table[b'\n' as usize] = b'n';
+    table[b'\r' as usize] = b'r';
+    table[b'\t' as usize] = b't';
+    table[0x08] = b'b';
+    table[0x0c] = b'f';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+/// Writes `s` as a JSON string literal, escaping what JSON requires.
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc = ESCAPE[b as usize];
+        if esc == 0 {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        match esc {
+            b'u' => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(b >> 4) as usize]);
+                out.push(HEX[(b & 0xf) as usize]);
+            }
+            c => {
+                out.push(b'\\');
+                out.push(c);
+            }
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(e: &mut Event<'_>) -> serde_json::Value {
+        let mut out = Vec::new();
+        e.write_json(&mut out);
+        serde_json::from_slice(&out).expect("valid JSON")
+    }
+
+    #[test]
+    fn nests_dotted_keys_whatever_the_insertion_order() {
+        let mut e = Event::new();
+        e.push("source.port", 1u16);
+        e.push("a-b", "x");
+        e.push("source.ip", "1.2.3.4");
+        e.push("aws.vpcflow.version", "2");
+        e.push("source.geo.name", "n");
+        e.push("aws.s3.bucket.name", "b");
+        e.push("@timestamp", Timestamp::from_unix_seconds(0));
+        let v = json(&mut e);
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "@timestamp": "1970-01-01T00:00:00.000Z",
+                "a-b": "x",
+                "aws": {"s3": {"bucket": {"name": "b"}}, "vpcflow": {"version": "2"}},
+                "source": {"ip": "1.2.3.4", "port": 1, "geo": {"name": "n"}},
+            })
+        );
+    }
+
+    #[test]
+    fn escapes_control_characters_and_quotes() {
+        let mut e = Event::new();
+        e.push("message", "a\"b\\c\nd\u{1}é");
+        let v = json(&mut e);
+        assert_eq!(v["message"], "a\"b\\c\nd\u{1}é");
+    }
+
+    #[test]
+    fn writes_lists_raw_json_and_non_finite_floats() {
+        let mut e = Event::new();
+        e.append_unique("related.ip", "1.1.1.1");
+        e.append_unique("related.ip", "1.1.1.1");
+        e.append_unique("related.ip", "2.2.2.2");
+        e.push("x.raw", Value::Json(Cow::Borrowed(r#"{"k":[1,2]}"#)));
+        e.push("x.f", f64::NAN);
+        let v = json(&mut e);
+        assert_eq!(v["related"]["ip"], serde_json::json!(["1.1.1.1", "2.2.2.2"]));
+        assert_eq!(v["x"]["raw"]["k"][1], 2);
+        assert!(v["x"]["f"].is_null());
+    }
+
+    #[test]
+    fn insert_replaces_and_push_str_skips_dashes() {
+        let mut e = Event::new();
+        e.insert("a", "1");
+        e.insert("a", "2");
+        e.push_str("b", "-");
+        e.push_str("c", "");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e.get("a").and_then(Value::as_str), Some("2"));
+    }
+}

@@ -1,0 +1,1 @@
+//! loglift: a log-ingestion and metrics agent for AWS.
