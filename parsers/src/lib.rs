@@ -32,6 +32,7 @@ pub mod event;
 pub mod framing;
 pub mod network;
 pub mod time;
+pub mod user_agent;
 
 pub mod cloudtrail;
 pub mod cloudwatch_logs;
