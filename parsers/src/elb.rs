@@ -32,8 +32,6 @@
 //! (the name Elastic's field list defines) and the NLB ALPN preference list
 //! is a list of protocol names.
 
-use std::net::IpAddr;
-
 use crate::event::Value;
 use crate::time::Timestamp;
 use crate::{check_options, Event, OptionError, Options, ParseError, Parser};
@@ -64,7 +62,11 @@ pub fn build(options: &Options) -> Result<Box<dyn Parser>, OptionError> {
 pub struct ElbParser;
 
 impl Parser for ElbParser {
-    fn parse<'a>(&mut self, record: &'a str, emit: &mut dyn FnMut(Event<'a>)) -> Result<(), ParseError> {
+    fn parse<'a>(
+        &mut self,
+        record: &'a str,
+        emit: &mut dyn FnMut(Event<'a>),
+    ) -> Result<(), ParseError> {
         let line = record.trim_matches(|c: char| c == ' ' || c == '\r' || c == '\n' || c == '\t');
         if line.is_empty() {
             return Ok(());
@@ -75,8 +77,13 @@ impl Parser for ElbParser {
 }
 
 /// Parses one non-empty log line of any variant into an event.
+///
+/// Every variant first splits the line into its fields and checks the ones
+/// that can be malformed, then pushes the event's fields in the order
+/// [`Event::write_json`] sorts them into (dotted keys, `.` first), so that
+/// the sort before serialization finds them already in place.
 pub fn parse_line(line: &str) -> Result<Event<'_>, ParseError> {
-    let first = line.split(' ').next().unwrap_or_default();
+    let first = &line[..find_byte(line.as_bytes(), 0, b' ')];
     match first.as_bytes().first() {
         Some(b'0'..=b'9') => {
             // Classic access log or ALB connection log: the connection log's
@@ -84,233 +91,414 @@ pub fn parse_line(line: &str) -> Result<Event<'_>, ParseError> {
             let mut t = Tokens::new(line);
             t.next();
             t.next();
-            if t.next().is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())) {
+            if t.next()
+                .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            {
                 parse_connection(line)
             } else {
-                parse_classic(line)
+                parse_http(line, None)
             }
         }
         _ if first == "tls" => parse_nlb(line),
-        _ if is_type_word(first) => parse_alb(line),
-        _ => Err(error(format!("not an ELB log line: unknown type `{}`", clip(first)))),
+        _ if is_type_word(first) => parse_http(&line[first.len()..], Some(first)),
+        _ => Err(error(format!(
+            "not an ELB log line: unknown type `{}`",
+            clip(first)
+        ))),
     }
 }
 
 /// An ALB request type: a short lowercase word (`http`, `h2`, `grpcs`, …).
 fn is_type_word(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 16 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    !s.is_empty()
+        && s.len() <= 16
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
-/// Application Load Balancer access log line.
-fn parse_alb(line: &str) -> Result<Event<'_>, ParseError> {
-    let mut e = Event::new();
-    let mut t = Tokens::new(line);
-    let kind = t.req("type")?;
-    e.push("aws.elb.type", kind);
-    parse_http_common(&mut e, &mut t, true)?;
+// ---------------------------------------------------------------------------
+// ALB and Classic access logs
 
-    // Everything after ssl_protocol is optional: older lines stop early and
-    // fields AWS adds later are ignored.
-    for (i, v) in (&mut t).enumerate() {
-        match i {
-            // Elastic keeps `-` here (Lambda targets, redirects); so do we.
-            0 => {
-                if !v.is_empty() {
-                    e.push("aws.elb.target_group.arn", v);
-                }
-            }
-            1 => {
-                if present(v) {
-                    e.push("aws.elb.trace_id", v);
-                    e.push("trace.id", v);
-                }
-            }
-            2 => e.push_str("destination.domain", v),
-            3 => e.push_str("aws.elb.chosen_cert.arn", v),
-            4 => {
-                if v != "-1" {
-                    e.push_str("aws.elb.matched_rule_priority", v);
-                }
-            }
-            5 => {
-                if let Some(ts) = Timestamp::parse_rfc3339(v) {
-                    e.push("event.start", ts);
-                }
-            }
-            6 => push_list(&mut e, "aws.elb.action_executed", v, b','),
-            7 => e.push_str("aws.elb.redirect_url", v),
-            8 => e.push_str("aws.elb.error.reason", v),
-            9 => push_list(&mut e, "aws.elb.target_port", v, b' '),
-            10 => push_list(&mut e, "aws.elb.target_status_code", v, b' '),
-            11 => e.push_str("aws.elb.classification", v),
-            12 => e.push_str("aws.elb.classification_reason", v),
-            13 => e.push_str("aws.elb.connection_trace_id", v),
-            14 => e.push_str("aws.elb.transformed_host", v),
-            15 => e.push_str("aws.elb.transformed_uri", v),
-            16 => e.push_str("aws.elb.request_transform_status", v),
-            _ => break,
-        }
-    }
-    Ok(e)
+/// Field positions of an ALB line after its type; a Classic line has the
+/// first fifteen (up to `ssl_protocol`).
+mod alb {
+    pub const TIME: usize = 0;
+    pub const ELB: usize = 1;
+    pub const CLIENT: usize = 2;
+    pub const TARGET: usize = 3;
+    pub const REQUEST_TIME: usize = 4;
+    pub const TARGET_TIME: usize = 5;
+    pub const RESPONSE_TIME: usize = 6;
+    pub const ELB_STATUS: usize = 7;
+    pub const TARGET_STATUS: usize = 8;
+    pub const RECEIVED: usize = 9;
+    pub const SENT: usize = 10;
+    pub const REQUEST: usize = 11;
+    pub const USER_AGENT: usize = 12;
+    pub const SSL_CIPHER: usize = 13;
+    pub const SSL_PROTOCOL: usize = 14;
+    pub const TARGET_GROUP: usize = 15;
+    pub const TRACE_ID: usize = 16;
+    pub const DOMAIN: usize = 17;
+    pub const CERT: usize = 18;
+    pub const RULE_PRIORITY: usize = 19;
+    pub const CREATED: usize = 20;
+    pub const ACTIONS: usize = 21;
+    pub const REDIRECT: usize = 22;
+    pub const ERROR: usize = 23;
+    pub const TARGET_LIST: usize = 24;
+    pub const TARGET_STATUS_LIST: usize = 25;
+    pub const CLASSIFICATION: usize = 26;
+    pub const CLASSIFICATION_REASON: usize = 27;
+    pub const CONN_TRACE_ID: usize = 28;
+    pub const TRANSFORMED_HOST: usize = 29;
+    pub const TRANSFORMED_URI: usize = 30;
+    pub const TRANSFORM_STATUS: usize = 31;
+    /// Fields known; later ones are ignored.
+    pub const COUNT: usize = 32;
+    /// Names of the required fields, for error messages.
+    pub const NAMES: [&str; SSL_PROTOCOL + 1] = [
+        "time",
+        "elb",
+        "client:port",
+        "target:port",
+        "request_processing_time",
+        "target_processing_time",
+        "response_processing_time",
+        "elb_status_code",
+        "target_status_code",
+        "received_bytes",
+        "sent_bytes",
+        "request",
+        "user_agent",
+        "ssl_cipher",
+        "ssl_protocol",
+    ];
 }
 
-/// Classic Load Balancer access log line (HTTP/HTTPS or TCP/SSL listener).
-fn parse_classic(line: &str) -> Result<Event<'_>, ParseError> {
-    let mut e = Event::new();
-    let mut t = Tokens::new(line);
-    parse_http_common(&mut e, &mut t, false)?;
-    Ok(e)
-}
-
-/// The fields ALB and Classic lines share, from `time` to `ssl_protocol`.
-fn parse_http_common<'a>(e: &mut Event<'a>, t: &mut Tokens<'a>, alb: bool) -> Result<(), ParseError> {
-    push_time(e, t.req("time")?)?;
-    e.push("aws.elb.name", t.req("elb")?);
-    push_source(e, t.req("client:port")?)?;
-    push_backend(e, t.req("target:port")?)?;
-    push_seconds(e, "aws.elb.request_processing_time.sec", t.req("request_processing_time")?)?;
-    push_seconds(e, "aws.elb.backend_processing_time.sec", t.req("target_processing_time")?)?;
-    push_seconds(e, "aws.elb.response_processing_time.sec", t.req("response_processing_time")?)?;
-    let elb_status = t.req("elb_status_code")?;
-    let backend_status = t.req("target_status_code")?;
-    let received = t.req("received_bytes")?;
-    let sent = t.req("sent_bytes")?;
-    let request = t.req("request")?;
-    let user_agent = t.req("user_agent")?;
-    let cipher = t.req("ssl_cipher")?;
-    let protocol = t.req("ssl_protocol")?;
-
-    // A Classic TCP/SSL listener logs no status codes and `"- - - "` as request.
-    let http = alb || elb_status != "-";
-    if http {
-        if let Some(status) = opt_int(elb_status, "elb_status_code")? {
-            e.push("http.response.status_code", status);
-            e.push("event.outcome", if status < 400 { "success" } else { "failure" });
-        }
-        if let Some(status) = opt_int(backend_status, "target_status_code")? {
-            e.push("aws.elb.backend.http.response.status_code", status);
-        }
-        if let Some(n) = opt_int(received, "received_bytes")? {
-            e.push("http.request.body.bytes", n);
-        }
-        if let Some(n) = opt_int(sent, "sent_bytes")? {
-            e.push("http.response.body.bytes", n);
-        }
-        push_request(e, request);
-        crate::user_agent::insert(e, user_agent);
-        e.push("aws.elb.protocol", "http");
-        e.push("event.category", Value::List(vec![Value::from("web")]));
+/// An ALB access log line (`kind` is its type, `rest` the line after it) or a
+/// Classic access log line (`kind` is `None`).
+fn parse_http<'a>(rest: &'a str, kind: Option<&'a str>) -> Result<Event<'a>, ParseError> {
+    use alb::*;
+    // Absent optional fields read as "" (no value). A Classic line's fields
+    // after ssl_protocol are ignored; so are an ALB line's after the last known.
+    let mut f = [""; COUNT];
+    let max = if kind.is_some() {
+        COUNT
     } else {
-        if let Some(n) = opt_int(received, "received_bytes")? {
-            e.push("source.bytes", n);
-        }
-        if let Some(n) = opt_int(sent, "sent_bytes")? {
-            e.push("destination.bytes", n);
-        }
-        e.push("aws.elb.protocol", "tcp");
-        e.push("event.category", Value::List(vec![Value::from("network")]));
+        SSL_PROTOCOL + 1
+    };
+    let n = split_into(rest.trim_start_matches(' '), &mut f[..max]);
+    if n <= SSL_PROTOCOL {
+        return Err(error(format!("line ends before field `{}`", NAMES[n])));
     }
-    push_tls(e, cipher, protocol);
-    Ok(())
-}
 
-/// Network Load Balancer TLS access log line.
-fn parse_nlb(line: &str) -> Result<Event<'_>, ParseError> {
+    // Check and convert first: a malformed line yields no event.
+    let time = parse_time(f[TIME])?;
+    let (client_ip, _, client_port) =
+        split_addr(f[CLIENT]).ok_or_else(|| invalid("client:port", f[CLIENT]))?;
+    let backend = opt_addr(f[TARGET], "target:port")?;
+    let request_time = opt_seconds(f[REQUEST_TIME], "request_processing_time")?;
+    let target_time = opt_seconds(f[TARGET_TIME], "target_processing_time")?;
+    let response_time = opt_seconds(f[RESPONSE_TIME], "response_processing_time")?;
+    let elb_status = opt_int(f[ELB_STATUS], "elb_status_code")?;
+    let target_status = opt_int(f[TARGET_STATUS], "target_status_code")?;
+    let received = opt_int(f[RECEIVED], "received_bytes")?;
+    let sent = opt_int(f[SENT], "sent_bytes")?;
+    // A Classic TCP/SSL listener logs no status codes and `"- - - "` as request.
+    let http = kind.is_some() || f[ELB_STATUS] != "-";
+    let (method, url, version) = if http {
+        split_request(f[REQUEST])
+    } else {
+        (None, None, None)
+    };
+    let url = url.map(Url::parse);
+
     let mut e = Event::new();
-    let mut t = Tokens::new(line);
-    e.push("aws.elb.type", t.req("type")?);
-    t.req("version")?;
-    push_time(&mut e, t.req("time")?)?;
-    e.push("aws.elb.name", t.req("elb")?);
-    e.push("aws.elb.listener", t.req("listener")?);
-    push_source(&mut e, t.req("client:port")?)?;
-    push_backend(&mut e, t.req("destination:port")?)?;
-    push_millis(&mut e, "aws.elb.connection_time.ms", t.req("connection_time")?)?;
-    push_millis(&mut e, "aws.elb.tls_handshake_time.ms", t.req("tls_handshake_time")?)?;
-    if let Some(n) = opt_int(t.req("received_bytes")?, "received_bytes")? {
-        e.push("source.bytes", n);
+    e.push("@timestamp", time);
+    push_list(&mut e, "aws.elb.action_executed", f[ACTIONS], b',');
+    if let Some(status) = target_status.filter(|_| http) {
+        e.push("aws.elb.backend.http.response.status_code", status);
     }
-    if let Some(n) = opt_int(t.req("sent_bytes")?, "sent_bytes")? {
+    if let Some((ip, port)) = backend {
+        e.push("aws.elb.backend.ip", ip);
+        e.push("aws.elb.backend.port", port);
+    }
+    if let Some(v) = target_time {
+        e.push("aws.elb.backend_processing_time.sec", v);
+    }
+    e.push_str("aws.elb.chosen_cert.arn", f[CERT]);
+    e.push_str("aws.elb.classification", f[CLASSIFICATION]);
+    e.push_str("aws.elb.classification_reason", f[CLASSIFICATION_REASON]);
+    e.push_str("aws.elb.connection_trace_id", f[CONN_TRACE_ID]);
+    e.push_str("aws.elb.error.reason", f[ERROR]);
+    if f[RULE_PRIORITY] != "-1" {
+        e.push_str("aws.elb.matched_rule_priority", f[RULE_PRIORITY]);
+    }
+    e.push("aws.elb.name", f[ELB]);
+    e.push("aws.elb.protocol", if http { "http" } else { "tcp" });
+    e.push_str("aws.elb.redirect_url", f[REDIRECT]);
+    if let Some(v) = request_time {
+        e.push("aws.elb.request_processing_time.sec", v);
+    }
+    e.push_str("aws.elb.request_transform_status", f[TRANSFORM_STATUS]);
+    if let Some(v) = response_time {
+        e.push("aws.elb.response_processing_time.sec", v);
+    }
+    e.push_str("aws.elb.ssl_cipher", f[SSL_CIPHER]);
+    e.push_str("aws.elb.ssl_protocol", f[SSL_PROTOCOL]);
+    // Elastic keeps `-` here (Lambda targets, redirects); so do we.
+    if !f[TARGET_GROUP].is_empty() {
+        e.push("aws.elb.target_group.arn", f[TARGET_GROUP]);
+    }
+    push_list(&mut e, "aws.elb.target_port", f[TARGET_LIST], b' ');
+    push_list(
+        &mut e,
+        "aws.elb.target_status_code",
+        f[TARGET_STATUS_LIST],
+        b' ',
+    );
+    e.push_str("aws.elb.trace_id", f[TRACE_ID]);
+    e.push_str("aws.elb.transformed_host", f[TRANSFORMED_HOST]);
+    e.push_str("aws.elb.transformed_uri", f[TRANSFORMED_URI]);
+    if let Some(kind) = kind {
+        e.push("aws.elb.type", kind);
+    }
+    if let Some(n) = sent.filter(|_| !http) {
         e.push("destination.bytes", n);
     }
-    e.push("aws.elb.protocol", "tcp");
-    e.push("event.category", Value::List(vec![Value::from("network")]));
-
-    let mut cipher = "-";
-    let mut protocol = "-";
-    for (i, v) in (&mut t).enumerate() {
-        match i {
-            0 => e.push_str("aws.elb.incoming_tls_alert", v),
-            1 => e.push_str("aws.elb.chosen_cert.arn", v),
-            2 => e.push_str("aws.elb.chosen_cert.serial", v),
-            3 => cipher = v,
-            4 => protocol = v,
-            5 => e.push_str("aws.elb.tls_named_group", v),
-            6 => e.push_str("destination.domain", v),
-            7 => e.push_str("aws.elb.alpn_fe_protocol", v),
-            8 => e.push_str("aws.elb.alpn_be_protocol", v),
-            9 => push_alpn_list(&mut e, v),
-            10 => {
-                if let Some(ts) = Timestamp::parse_rfc3339(v) {
-                    e.push("aws.elb.tls_connection_creation_time", ts);
-                }
-            }
-            _ => break,
+    e.push_str("destination.domain", f[DOMAIN]);
+    e.push(
+        "event.category",
+        Value::List(vec![Value::from(if http { "web" } else { "network" })]),
+    );
+    e.push("event.end", time);
+    if let Some(status) = elb_status.filter(|_| http) {
+        e.push(
+            "event.outcome",
+            if status < 400 { "success" } else { "failure" },
+        );
+    }
+    if let Some(start) = Timestamp::parse_rfc3339(f[CREATED]) {
+        e.push("event.start", start);
+    }
+    if http {
+        if let Some(n) = received {
+            e.push("http.request.body.bytes", n);
+        }
+        if let Some(m) = method {
+            e.push("http.request.method", m);
+        }
+        if let Some(n) = sent {
+            e.push("http.response.body.bytes", n);
+        }
+        if let Some(status) = elb_status {
+            e.push("http.response.status_code", status);
+        }
+        if let Some(v) = version {
+            e.push("http.version", v);
         }
     }
-    push_tls(&mut e, cipher, protocol);
+    e.push("source.address", client_ip);
+    if let Some(n) = received.filter(|_| !http) {
+        e.push("source.bytes", n);
+    }
+    e.push("source.ip", client_ip);
+    e.push("source.port", Value::Int(i64::from(client_port)));
+    push_tls(&mut e, f[SSL_CIPHER], f[SSL_PROTOCOL]);
+    e.push_str("trace.id", f[TRACE_ID]);
+    if let Some(url) = url {
+        url.push(&mut e);
+    }
+    if http {
+        crate::user_agent::insert(&mut e, f[USER_AGENT]);
+    }
     Ok(e)
 }
 
-/// Application Load Balancer connection log line.
-fn parse_connection(line: &str) -> Result<Event<'_>, ParseError> {
-    let mut e = Event::new();
-    let mut t = Tokens::new(line);
-    push_time(&mut e, t.req("time")?)?;
-    let ip = t.req("client_ip")?;
-    if !valid_ip(ip) {
-        return Err(error(format!("invalid client_ip `{}`", clip(ip))));
-    }
-    e.push("client.ip", ip);
-    let port = t.req("client_port")?;
-    e.push("client.port", parse_port(port).ok_or_else(|| error(format!("invalid client_port `{}`", clip(port))))?);
-    e.push_str("aws.elb.listener", t.req("listener_port")?);
-    e.push("aws.elb.protocol", "tcp");
-    e.push("event.category", Value::List(vec![Value::from("network")]));
+// ---------------------------------------------------------------------------
+// NLB TLS access logs
 
-    let mut cipher = "-";
-    let mut protocol = "-";
-    for (i, v) in (&mut t).enumerate() {
-        match i {
-            0 => protocol = v,
-            1 => cipher = v,
-            2 => {
-                if present(v) {
-                    let secs = parse_decimal(v).ok_or_else(|| error(format!("invalid tls_handshake_latency `{}`", clip(v))))?;
-                    e.push("aws.elb.tls_handshake_latency", secs);
-                }
-            }
-            3 => e.push_str("aws.elb.leaf_client_cert_subject", v),
-            4 => push_cert_validity(&mut e, v),
-            5 => e.push_str("aws.elb.leaf_client_cert_serial_number", v),
-            6 => {
-                let (status, code) = match v.split_once(':') {
-                    Some((s, c)) => (s, c),
-                    None => (v, ""),
-                };
-                e.push_str("aws.elb.tls_verify_status", status);
-                e.push_str("aws.elb.tls_error_code", code);
-                match status {
-                    "Success" => e.push("event.outcome", "success"),
-                    "Failed" => e.push("event.outcome", "failure"),
-                    _ => {}
-                }
-            }
-            7 => e.push_str("aws.elb.connection_trace_id", v),
-            _ => break,
-        }
+/// Field positions of an NLB line.
+mod nlb {
+    pub const TIME: usize = 2;
+    pub const ELB: usize = 3;
+    pub const LISTENER: usize = 4;
+    pub const CLIENT: usize = 5;
+    pub const DESTINATION: usize = 6;
+    pub const CONNECTION_TIME: usize = 7;
+    pub const HANDSHAKE_TIME: usize = 8;
+    pub const RECEIVED: usize = 9;
+    pub const SENT: usize = 10;
+    pub const ALERT: usize = 11;
+    pub const CERT_ARN: usize = 12;
+    pub const CERT_SERIAL: usize = 13;
+    pub const CIPHER: usize = 14;
+    pub const PROTOCOL: usize = 15;
+    pub const NAMED_GROUP: usize = 16;
+    pub const DOMAIN: usize = 17;
+    pub const ALPN_FE: usize = 18;
+    pub const ALPN_BE: usize = 19;
+    pub const ALPN_LIST: usize = 20;
+    pub const CREATED: usize = 21;
+    /// Fields known; later ones are ignored.
+    pub const COUNT: usize = 22;
+    /// Names of the required fields (up to sent_bytes), for error messages.
+    pub const NAMES: [&str; SENT + 1] = [
+        "type",
+        "version",
+        "time",
+        "elb",
+        "listener",
+        "client:port",
+        "destination:port",
+        "connection_time",
+        "tls_handshake_time",
+        "received_bytes",
+        "sent_bytes",
+    ];
+}
+
+/// A Network Load Balancer TLS access log line.
+fn parse_nlb(line: &str) -> Result<Event<'_>, ParseError> {
+    use nlb::*;
+    let mut f = [""; COUNT];
+    let n = split_into(line, &mut f);
+    if n <= SENT {
+        return Err(error(format!("line ends before field `{}`", NAMES[n])));
     }
-    push_tls(&mut e, cipher, protocol);
+    let time = parse_time(f[TIME])?;
+    let (client_ip, _, client_port) =
+        split_addr(f[CLIENT]).ok_or_else(|| invalid("client:port", f[CLIENT]))?;
+    let backend = opt_addr(f[DESTINATION], "destination:port")?;
+    let connection_time = opt_millis(f[CONNECTION_TIME], "connection_time")?;
+    let handshake_time = opt_millis(f[HANDSHAKE_TIME], "tls_handshake_time")?;
+    let received = opt_int(f[RECEIVED], "received_bytes")?;
+    let sent = opt_int(f[SENT], "sent_bytes")?;
+
+    let mut e = Event::new();
+    e.push("@timestamp", time);
+    e.push_str("aws.elb.alpn_be_protocol", f[ALPN_BE]);
+    push_alpn_list(&mut e, f[ALPN_LIST]);
+    e.push_str("aws.elb.alpn_fe_protocol", f[ALPN_FE]);
+    if let Some((ip, port)) = backend {
+        e.push("aws.elb.backend.ip", ip);
+        e.push("aws.elb.backend.port", port);
+    }
+    e.push_str("aws.elb.chosen_cert.arn", f[CERT_ARN]);
+    e.push_str("aws.elb.chosen_cert.serial", f[CERT_SERIAL]);
+    if let Some(ms) = connection_time {
+        e.push("aws.elb.connection_time.ms", ms);
+    }
+    e.push_str("aws.elb.incoming_tls_alert", f[ALERT]);
+    e.push("aws.elb.listener", f[LISTENER]);
+    e.push("aws.elb.name", f[ELB]);
+    e.push("aws.elb.protocol", "tcp");
+    e.push_str("aws.elb.ssl_cipher", f[CIPHER]);
+    e.push_str("aws.elb.ssl_protocol", f[PROTOCOL]);
+    if let Some(t) = Timestamp::parse_rfc3339(f[CREATED]) {
+        e.push("aws.elb.tls_connection_creation_time", t);
+    }
+    if let Some(ms) = handshake_time {
+        e.push("aws.elb.tls_handshake_time.ms", ms);
+    }
+    e.push_str("aws.elb.tls_named_group", f[NAMED_GROUP]);
+    e.push("aws.elb.type", f[0]);
+    if let Some(n) = sent {
+        e.push("destination.bytes", n);
+    }
+    e.push_str("destination.domain", f[DOMAIN]);
+    e.push("event.category", Value::List(vec![Value::from("network")]));
+    e.push("event.end", time);
+    e.push("source.address", client_ip);
+    if let Some(n) = received {
+        e.push("source.bytes", n);
+    }
+    e.push("source.ip", client_ip);
+    e.push("source.port", Value::Int(i64::from(client_port)));
+    push_tls(&mut e, f[CIPHER], f[PROTOCOL]);
+    Ok(e)
+}
+
+// ---------------------------------------------------------------------------
+// ALB connection logs
+
+/// Field positions of an ALB connection log line.
+mod conn {
+    pub const TIME: usize = 0;
+    pub const CLIENT_IP: usize = 1;
+    pub const CLIENT_PORT: usize = 2;
+    pub const LISTENER_PORT: usize = 3;
+    pub const PROTOCOL: usize = 4;
+    pub const CIPHER: usize = 5;
+    pub const HANDSHAKE_LATENCY: usize = 6;
+    pub const SUBJECT: usize = 7;
+    pub const VALIDITY: usize = 8;
+    pub const SERIAL: usize = 9;
+    pub const VERIFY_STATUS: usize = 10;
+    pub const CONN_TRACE_ID: usize = 11;
+    /// Fields known; later ones are ignored.
+    pub const COUNT: usize = 12;
+    /// Names of the required fields, for error messages.
+    pub const NAMES: [&str; LISTENER_PORT + 1] =
+        ["time", "client_ip", "client_port", "listener_port"];
+}
+
+/// An Application Load Balancer connection log line.
+fn parse_connection(line: &str) -> Result<Event<'_>, ParseError> {
+    use conn::*;
+    let mut f = [""; COUNT];
+    let n = split_into(line, &mut f);
+    if n <= LISTENER_PORT {
+        return Err(error(format!("line ends before field `{}`", NAMES[n])));
+    }
+    let time = parse_time(f[TIME])?;
+    let ip = f[CLIENT_IP];
+    if !valid_ip(ip) {
+        return Err(invalid("client_ip", ip));
+    }
+    let port = parse_port(f[CLIENT_PORT]).ok_or_else(|| invalid("client_port", f[CLIENT_PORT]))?;
+    let latency = match f[HANDSHAKE_LATENCY] {
+        v if present(v) => {
+            Some(parse_decimal(v).ok_or_else(|| invalid("tls_handshake_latency", v))?)
+        }
+        _ => None,
+    };
+    let (not_before, not_after) = cert_validity(f[VALIDITY]);
+    let (status, error_code) = f[VERIFY_STATUS]
+        .split_once(':')
+        .unwrap_or((f[VERIFY_STATUS], ""));
+
+    let mut e = Event::new();
+    e.push("@timestamp", time);
+    e.push_str("aws.elb.connection_trace_id", f[CONN_TRACE_ID]);
+    if let Some(t) = not_after {
+        e.push("aws.elb.leaf_client_cert_not_after", t);
+    }
+    if let Some(t) = not_before {
+        e.push("aws.elb.leaf_client_cert_not_before", t);
+    }
+    e.push_str("aws.elb.leaf_client_cert_serial_number", f[SERIAL]);
+    e.push_str("aws.elb.leaf_client_cert_subject", f[SUBJECT]);
+    e.push_str("aws.elb.listener", f[LISTENER_PORT]);
+    e.push("aws.elb.protocol", "tcp");
+    e.push_str("aws.elb.ssl_cipher", f[CIPHER]);
+    e.push_str("aws.elb.ssl_protocol", f[PROTOCOL]);
+    e.push_str("aws.elb.tls_error_code", error_code);
+    if let Some(secs) = latency {
+        e.push("aws.elb.tls_handshake_latency", secs);
+    }
+    e.push_str("aws.elb.tls_verify_status", status);
+    e.push("client.ip", ip);
+    e.push("client.port", Value::Int(i64::from(port)));
+    e.push("event.category", Value::List(vec![Value::from("network")]));
+    e.push("event.end", time);
+    match status {
+        "Success" => e.push("event.outcome", "success"),
+        "Failed" => e.push("event.outcome", "failure"),
+        _ => {}
+    }
+    push_tls(&mut e, f[CIPHER], f[PROTOCOL]);
     Ok(e)
 }
 
@@ -319,6 +507,10 @@ fn parse_connection(line: &str) -> Result<Event<'_>, ParseError> {
 
 fn error(reason: String) -> ParseError {
     ParseError::new(DATASET, reason)
+}
+
+fn invalid(what: &str, value: &str) -> ParseError {
+    error(format!("invalid {what} `{}`", clip(value)))
 }
 
 /// At most 64 characters of `s`, for error messages.
@@ -331,58 +523,80 @@ fn present(v: &str) -> bool {
     !v.is_empty() && v != "-"
 }
 
-/// `@timestamp` and `event.end` from the line's time, to the millisecond as
-/// Elasticsearch's `date` type (and Elastic's pipeline) keeps it.
-fn push_time<'a>(e: &mut Event<'a>, s: &str) -> Result<(), ParseError> {
-    let ts = Timestamp::parse_rfc3339(s).ok_or_else(|| error(format!("invalid time `{}`", clip(s))))?;
+/// The line's time, for `@timestamp` and `event.end`, cut to the millisecond
+/// as Elasticsearch's `date` type (and Elastic's pipeline) keeps it.
+fn parse_time(s: &str) -> Result<Timestamp, ParseError> {
+    let ts = Timestamp::parse_rfc3339(s).ok_or_else(|| invalid("time", s))?;
     let nanos = ts.unix_nanos();
-    let ms = Timestamp::from_unix_nanos(nanos - nanos.rem_euclid(1_000_000));
-    e.push("@timestamp", ms);
-    e.push("event.end", ms);
-    Ok(())
+    Ok(Timestamp::from_unix_nanos(
+        nanos - nanos.rem_euclid(1_000_000),
+    ))
 }
 
-/// `source.address`, `.ip` and `.port` from `ip:port` (IPv6 bare or in brackets).
-fn push_source<'a>(e: &mut Event<'a>, s: &'a str) -> Result<(), ParseError> {
-    let (ip, _, port) = split_addr(s).ok_or_else(|| error(format!("invalid client:port `{}`", clip(s))))?;
-    e.push("source.address", ip);
-    e.push("source.ip", ip);
-    e.push("source.port", Value::Int(i64::from(port)));
-    Ok(())
-}
-
-/// `aws.elb.backend.ip` and `.port` (a keyword, as Elastic maps it) from `ip:port` or `-`.
-fn push_backend<'a>(e: &mut Event<'a>, s: &'a str) -> Result<(), ParseError> {
+/// `None` for `-`; otherwise the address and the port's text (a keyword, as
+/// Elastic maps `aws.elb.backend.port`).
+fn opt_addr<'a>(s: &'a str, what: &str) -> Result<Option<(&'a str, &'a str)>, ParseError> {
     if !present(s) {
-        return Ok(());
+        return Ok(None);
     }
-    let (ip, port, _) = split_addr(s).ok_or_else(|| error(format!("invalid target:port `{}`", clip(s))))?;
-    e.push("aws.elb.backend.ip", ip);
-    e.push("aws.elb.backend.port", port);
-    Ok(())
+    let (ip, port, _) = split_addr(s).ok_or_else(|| invalid(what, s))?;
+    Ok(Some((ip, port)))
 }
 
 /// Splits `ip:port`, `[v6]:port` or `v6:port` at the last colon and checks
 /// both parts: the address, the port's text and its number.
 fn split_addr(s: &str) -> Option<(&str, &str, u16)> {
-    let (mut ip, port_text) = s.rsplit_once(':')?;
+    let colon = s.bytes().rposition(|b| b == b':')?;
+    let port_text = &s[colon + 1..];
     let port = parse_port(port_text)?;
+    let mut ip = &s[..colon];
     if let Some(inner) = ip.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
         ip = inner;
     }
     valid_ip(ip).then_some((ip, port_text, port))
 }
 
+/// Whether `s` is an IPv4 or IPv6 address (IPv4 checked by hand: it is the
+/// common case and on the hot path).
 fn valid_ip(s: &str) -> bool {
-    s.parse::<IpAddr>().is_ok()
+    valid_ipv4(s.as_bytes()) || (s.contains(':') && s.parse::<std::net::Ipv6Addr>().is_ok())
+}
+
+/// Four decimal octets of at most 255, without leading zeros (as `std` reads them).
+fn valid_ipv4(b: &[u8]) -> bool {
+    let mut octets = 0;
+    let mut i = 0;
+    while i <= b.len() {
+        let start = i;
+        let mut value = 0u32;
+        while i < b.len() && b[i].is_ascii_digit() {
+            value = value * 10 + u32::from(b[i] - b'0');
+            i += 1;
+            if i - start > 3 {
+                return false;
+            }
+        }
+        let len = i - start;
+        if len == 0 || value > 255 || (len > 1 && b[start] == b'0') {
+            return false;
+        }
+        octets += 1;
+        if i == b.len() {
+            return octets == 4;
+        }
+        if b[i] != b'.' || octets == 4 {
+            return false;
+        }
+        i += 1;
+    }
+    false
 }
 
 fn parse_port(s: &str) -> Option<u16> {
     if s.is_empty() || s.len() > 5 {
         return None;
     }
-    let n = parse_uint(s)?;
-    u16::try_from(n).ok()
+    u16::try_from(parse_uint(s)?).ok()
 }
 
 /// A non-negative integer of at most 18 digits.
@@ -400,15 +614,18 @@ fn parse_uint(s: &str) -> Option<i64> {
     Some(n)
 }
 
-/// `None` for `-`, the integer otherwise; anything else is a malformed line.
+/// `None` for `-` (or an absent field), the integer otherwise; anything else
+/// is a malformed line.
 fn opt_int(s: &str, what: &str) -> Result<Option<i64>, ParseError> {
-    if s == "-" {
+    if !present(s) {
         return Ok(None);
     }
-    parse_uint(s).map(Some).ok_or_else(|| error(format!("invalid {what} `{}`", clip(s))))
+    parse_uint(s).map(Some).ok_or_else(|| invalid(what, s))
 }
 
-const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
 
 /// A plain decimal (`0.000`, `-1`, `12.5`). Exact: with at most 15 digits both
 /// the mantissa and the power of ten are exact doubles, and one correctly
@@ -446,30 +663,26 @@ fn parse_decimal(s: &str) -> Option<f64> {
     Some(if neg { -v } else { v })
 }
 
-/// A processing time in seconds; `-1` (not dispatched) and `-` yield nothing.
-fn push_seconds<'a>(e: &mut Event<'a>, key: &'static str, s: &str) -> Result<(), ParseError> {
-    if s == "-1" || s == "-" {
-        return Ok(());
+/// A processing time in seconds; `-1` (not dispatched) and `-` are `None`.
+fn opt_seconds(s: &str, what: &str) -> Result<Option<f64>, ParseError> {
+    if s == "-1" || !present(s) {
+        return Ok(None);
     }
-    let v = parse_decimal(s).ok_or_else(|| error(format!("invalid {} `{}`", key.trim_end_matches(".sec"), clip(s))))?;
-    e.push(key, v);
-    Ok(())
+    parse_decimal(s).map(Some).ok_or_else(|| invalid(what, s))
 }
 
 /// An NLB duration in milliseconds (an integer; a fraction is rounded).
-fn push_millis<'a>(e: &mut Event<'a>, key: &'static str, s: &str) -> Result<(), ParseError> {
+fn opt_millis(s: &str, what: &str) -> Result<Option<i64>, ParseError> {
     if !present(s) {
-        return Ok(());
+        return Ok(None);
     }
-    let v = match parse_uint(s) {
-        Some(n) => n,
-        None => {
-            let f = parse_decimal(s).filter(|f| *f >= 0.0 && *f < 9.0e15);
-            f.ok_or_else(|| error(format!("invalid {} `{}`", key.trim_end_matches(".ms"), clip(s))))?.round() as i64
-        }
-    };
-    e.push(key, v);
-    Ok(())
+    if let Some(n) = parse_uint(s) {
+        return Ok(Some(n));
+    }
+    let f = parse_decimal(s)
+        .filter(|f| *f >= 0.0 && *f < 9.0e15)
+        .ok_or_else(|| invalid(what, s))?;
+    Ok(Some(f.round() as i64))
 }
 
 /// A list field from a `sep`-separated value (`forward,redirect`); `-` yields nothing.
@@ -505,28 +718,31 @@ fn push_alpn_list<'a>(e: &mut Event<'a>, v: &'a str) {
 }
 
 /// `NotBefore=<time>;NotAfter=<time>` of a connection log's client certificate.
-fn push_cert_validity<'a>(e: &mut Event<'a>, v: &str) {
+fn cert_validity(v: &str) -> (Option<Timestamp>, Option<Timestamp>) {
+    let (mut before, mut after) = (None, None);
     for part in v.split(';') {
-        if let Some(t) = part.strip_prefix("NotBefore=").and_then(Timestamp::parse_rfc3339) {
-            e.push("aws.elb.leaf_client_cert_not_before", t);
-        } else if let Some(t) = part.strip_prefix("NotAfter=").and_then(Timestamp::parse_rfc3339) {
-            e.push("aws.elb.leaf_client_cert_not_after", t);
+        if let Some(t) = part.strip_prefix("NotBefore=") {
+            before = Timestamp::parse_rfc3339(t);
+        } else if let Some(t) = part.strip_prefix("NotAfter=") {
+            after = Timestamp::parse_rfc3339(t);
         }
     }
+    (before, after)
 }
 
-/// `aws.elb.ssl_*` and ECS `tls.cipher`, `tls.version`, `tls.version_protocol`
-/// (`TLSv1.2` and `tlsv12` both give version `1.2`, protocol `tls`).
+/// ECS `tls.cipher`, `tls.version`, `tls.version_protocol` from the logged
+/// cipher and protocol (`TLSv1.2` and `tlsv12` both give version `1.2`,
+/// protocol `tls`).
 fn push_tls<'a>(e: &mut Event<'a>, cipher: &'a str, protocol: &'a str) {
     if present(cipher) {
-        e.push("aws.elb.ssl_cipher", cipher);
         e.push("tls.cipher", cipher);
     }
     if !present(protocol) {
         return;
     }
-    e.push("aws.elb.ssl_protocol", protocol);
-    let Some((name, version)) = protocol.split_once('v') else { return };
+    let Some((name, version)) = protocol.split_once('v') else {
+        return;
+    };
     if name.is_empty() || version.is_empty() || version.contains('v') {
         return;
     }
@@ -557,13 +773,12 @@ fn push_tls<'a>(e: &mut Event<'a>, cipher: &'a str, protocol: &'a str) {
     e.push("tls.version_protocol", name);
 }
 
-/// `http.request.method`, `http.version` and `url.*` from a request line
-/// `METHOD URL HTTP/x.y`; the URL may hold spaces (ALB logs it raw).
-fn push_request<'a>(e: &mut Event<'a>, request: &'a str) {
+/// Method, URL and HTTP version of a request line `METHOD URL HTTP/x.y`; the
+/// URL may hold spaces (ALB logs it raw). `-` parts are `None`.
+fn split_request(request: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
     let (method, rest) = request.split_once(' ').unwrap_or((request, ""));
-    if present(method) && method.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        e.push("http.request.method", method);
-    }
+    let method = Some(method)
+        .filter(|m| present(m) && m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
     let rest = rest.trim_end_matches(' ');
     let (url, version) = match rest.rfind(' ') {
         Some(i) => {
@@ -578,72 +793,128 @@ fn push_request<'a>(e: &mut Event<'a>, request: &'a str) {
         }
         None => (rest, None),
     };
-    if let Some(v) = version.filter(|v| !v.is_empty()) {
-        e.push("http.version", v);
-    }
-    if present(url) {
-        push_url(e, url);
-    }
+    (
+        method,
+        Some(url).filter(|u| present(u)),
+        version.filter(|v| !v.is_empty()),
+    )
 }
 
-/// `url.*` from a request URL, as Elasticsearch's `uri_parts` processor
-/// names the parts: original, scheme, domain, port, path, query, fragment,
-/// extension. User info is dropped: credentials are not worth indexing.
-fn push_url<'a>(e: &mut Event<'a>, url: &'a str) {
-    e.push("url.original", url);
-    let after_authority = match url.find("://") {
-        Some(i) if i > 0 && url.as_bytes()[..i].iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) => {
-            e.push("url.scheme", &url[..i]);
-            let rest = &url[i + 3..];
-            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            let authority = &rest[..end];
-            let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-                match v6.split_once(']') {
+/// A request URL split the way Elasticsearch's `uri_parts` processor names
+/// the parts. User info is dropped: credentials are not worth indexing.
+#[derive(Debug, Default)]
+struct Url<'a> {
+    original: &'a str,
+    scheme: Option<&'a str>,
+    domain: Option<&'a str>,
+    port: Option<u16>,
+    path: Option<&'a str>,
+    extension: Option<&'a str>,
+    query: Option<&'a str>,
+    fragment: Option<&'a str>,
+}
+
+impl<'a> Url<'a> {
+    fn parse(url: &'a str) -> Self {
+        let b = url.as_bytes();
+        let mut u = Url {
+            original: url,
+            ..Url::default()
+        };
+        let mut rest_at = 0;
+        let colon = find_byte(b, 0, b':');
+        let is_scheme = |s: &[u8]| {
+            !s.is_empty()
+                && s.iter()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+        };
+        if b.get(colon + 1..colon + 3) == Some(b"//") && is_scheme(&b[..colon]) {
+            u.scheme = Some(&url[..colon]);
+            let auth_start = colon + 3;
+            let auth_end = b[auth_start..]
+                .iter()
+                .position(|c| matches!(c, b'/' | b'?' | b'#'))
+                .map_or(b.len(), |i| auth_start + i);
+            let host_start = b[auth_start..auth_end]
+                .iter()
+                .rposition(|&c| c == b'@')
+                .map_or(auth_start, |i| auth_start + i + 1);
+            let hostport = &url[host_start..auth_end];
+            let (host, port) = match hostport.strip_prefix('[') {
+                Some(v6) => match v6.split_once(']') {
                     Some((h, p)) => (h, p.strip_prefix(':')),
                     None => (v6, None),
-                }
-            } else {
-                match hostport.rsplit_once(':') {
-                    Some((h, p)) => (h, Some(p)),
+                },
+                None => match hostport.bytes().rposition(|c| c == b':') {
+                    Some(i) => (&hostport[..i], Some(&hostport[i + 1..])),
                     None => (hostport, None),
-                }
+                },
             };
-            e.push_str("url.domain", host);
-            if let Some(p) = port.and_then(parse_port) {
-                e.push("url.port", Value::Int(i64::from(p)));
-            }
-            &rest[end..]
+            u.domain = Some(host).filter(|h| present(h));
+            u.port = port.and_then(parse_port);
+            rest_at = auth_end;
         }
-        _ => url,
-    };
-    let (before_fragment, fragment) = match after_authority.split_once('#') {
-        Some((a, f)) => (a, Some(f)),
-        None => (after_authority, None),
-    };
-    let (path, query) = match before_fragment.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (before_fragment, None),
-    };
-    if !path.is_empty() {
-        e.push("url.path", path);
-        let last = path.rsplit('/').next().unwrap_or(path);
-        if let Some((_, ext)) = last.rsplit_once('.') {
-            if !ext.is_empty() {
-                e.push("url.extension", ext);
-            }
+        let hash = find_byte(b, rest_at, b'#');
+        let question = find_byte(&b[..hash], rest_at, b'?');
+        let path = &url[rest_at..question];
+        if !path.is_empty() {
+            u.path = Some(path);
+            let last = path
+                .bytes()
+                .rposition(|c| c == b'/')
+                .map_or(path, |i| &path[i + 1..]);
+            u.extension = last
+                .bytes()
+                .rposition(|c| c == b'.')
+                .map(|i| &last[i + 1..])
+                .filter(|ext| !ext.is_empty());
         }
+        u.query = Some(&url[(question + 1).min(hash)..hash]).filter(|q| !q.is_empty());
+        u.fragment = Some(&url[(hash + 1).min(b.len())..]).filter(|f| !f.is_empty());
+        u
     }
-    if let Some(q) = query.filter(|q| !q.is_empty()) {
-        e.push("url.query", q);
-    }
-    if let Some(f) = fragment.filter(|f| !f.is_empty()) {
-        e.push("url.fragment", f);
+
+    /// Pushes `url.*` in serialization order.
+    fn push(self, e: &mut Event<'a>) {
+        if let Some(v) = self.domain {
+            e.push("url.domain", v);
+        }
+        if let Some(v) = self.extension {
+            e.push("url.extension", v);
+        }
+        if let Some(v) = self.fragment {
+            e.push("url.fragment", v);
+        }
+        e.push("url.original", self.original);
+        if let Some(v) = self.path {
+            e.push("url.path", v);
+        }
+        if let Some(p) = self.port {
+            e.push("url.port", Value::Int(i64::from(p)));
+        }
+        if let Some(v) = self.query {
+            e.push("url.query", v);
+        }
+        if let Some(v) = self.scheme {
+            e.push("url.scheme", v);
+        }
     }
 }
 
 // ---------------------------------------------------------------------------
 // Tokenizer
+
+/// Fills `fields` with the line's first fields and returns how many there were.
+fn split_into<'a>(line: &'a str, fields: &mut [&'a str]) -> usize {
+    let mut tokens = Tokens::new(line);
+    for (n, slot) in fields.iter_mut().enumerate() {
+        match tokens.next() {
+            Some(v) => *slot = v,
+            None => return n,
+        }
+    }
+    fields.len()
+}
 
 /// Splits a line into space-separated fields; a field that starts with `"`
 /// runs to the next `"` that is followed by a space or the end of the line
@@ -657,11 +928,6 @@ struct Tokens<'a> {
 impl<'a> Tokens<'a> {
     fn new(line: &'a str) -> Self {
         Tokens { line, pos: 0 }
-    }
-
-    /// The next field, or an error naming the missing field.
-    fn req(&mut self, name: &str) -> Result<&'a str, ParseError> {
-        self.next().ok_or_else(|| error(format!("line ends before field `{name}`")))
     }
 }
 
@@ -677,8 +943,12 @@ impl<'a> Iterator for Tokens<'a> {
         }
         if bytes[start] == b'"' {
             let mut from = start + 1;
-            while let Some(off) = memchr::memchr(b'"', &bytes[from..]) {
-                let q = from + off;
+            loop {
+                let q = find_byte(bytes, from, b'"');
+                if q >= bytes.len() {
+                    self.pos = bytes.len();
+                    return Some(&self.line[start + 1..]);
+                }
                 let at_end = matches!(bytes.get(q + 1), None | Some(b' '));
                 let escaped = q > start + 1 && bytes[q - 1] == b'\\';
                 if at_end && !escaped {
@@ -687,13 +957,36 @@ impl<'a> Iterator for Tokens<'a> {
                 }
                 from = q + 1;
             }
-            self.pos = bytes.len();
-            return Some(&self.line[start + 1..]);
         }
-        let end = memchr::memchr(b' ', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let end = find_byte(bytes, start, b' ');
         self.pos = end + 1;
         Some(&self.line[start..end])
     }
+}
+
+/// Index of the first `needle` in `bytes` at or after `from`, or `bytes.len()`.
+/// Eight bytes at a time: fields are short, so this beats a SIMD search's setup.
+#[inline]
+fn find_byte(bytes: &[u8], mut from: usize, needle: u8) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO * u64::from(needle);
+    while let Some(chunk) = bytes.get(from..from + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ pattern;
+        // The lowest flagged byte is the first zero byte of `x` (borrows only
+        // flag bytes above a real zero).
+        let found = x.wrapping_sub(LO) & !x & HI;
+        if found != 0 {
+            return from + (found.trailing_zeros() / 8) as usize;
+        }
+        from += 8;
+    }
+    while from < bytes.len() && bytes[from] != needle {
+        from += 1;
+    }
+    from
 }
 
 #[cfg(test)]
@@ -703,7 +996,9 @@ mod tests {
 
     fn parse(line: &str) -> J {
         let mut events = Vec::new();
-        ElbParser.parse(line, &mut |e| events.push(e)).expect("parses");
+        ElbParser
+            .parse(line, &mut |e| events.push(e))
+            .expect("parses");
         assert_eq!(events.len(), 1);
         let mut out = Vec::new();
         events[0].write_json(&mut out);
@@ -712,7 +1007,9 @@ mod tests {
 
     fn parse_err(line: &str) -> ParseError {
         let mut n = 0;
-        let err = ElbParser.parse(line, &mut |_| n += 1).expect_err("must be an error");
+        let err = ElbParser
+            .parse(line, &mut |_| n += 1)
+            .expect_err("must be an error");
         assert_eq!(n, 0);
         err
     }
@@ -722,7 +1019,11 @@ mod tests {
         match expected {
             J::Object(map) => {
                 for (k, v) in map {
-                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
                     assert_subset(got.get(k).unwrap_or(&J::Null), v, &p);
                 }
             }
@@ -769,7 +1070,15 @@ mod tests {
             }),
             "",
         );
-        for absent in ["destination.domain", "aws.elb.chosen_cert", "aws.elb.ssl_cipher", "tls", "aws.elb.classification", "aws.elb.error", "url.query"] {
+        for absent in [
+            "destination.domain",
+            "aws.elb.chosen_cert",
+            "aws.elb.ssl_cipher",
+            "tls",
+            "aws.elb.classification",
+            "aws.elb.error",
+            "url.query",
+        ] {
             assert!(!has(&v, absent), "{absent} should be absent");
         }
     }
@@ -848,20 +1157,29 @@ mod tests {
         assert_eq!(v["aws"]["elb"]["type"], "grpcs");
         assert_eq!(v["http"]["request"]["method"], "POST");
         assert_eq!(v["url"]["path"], "/helloworld.Greeter/SayHello");
-        assert!(!has(&v, "url.extension"), "only the last path segment can have an extension");
+        assert!(
+            !has(&v, "url.extension"),
+            "only the last path segment can have an extension"
+        );
         assert_eq!(v["tls"]["version"], "1.3");
 
         let ws = r#"ws 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 10.0.0.140:40914 10.0.1.192:8010 0.001 0.003 0.000 101 101 218 587 "GET http://10.0.0.30:80/ HTTP/1.1" "-" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337364-23a8c76965a2ef7629b185e3" "-" "-" 1 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.1.192:8010" "101" "-" "-""#;
         let v = parse(ws);
         assert_eq!(v["aws"]["elb"]["type"], "ws");
         assert_eq!(v["http"]["response"]["status_code"], 101);
-        assert!(!has(&v, "user_agent"), "a `-` user agent yields no user_agent.*");
+        assert!(
+            !has(&v, "user_agent"),
+            "a `-` user agent yields no user_agent.*"
+        );
 
         let wss = r#"wss 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 10.0.0.140:44244 10.0.0.171:8010 0.000 0.001 0.000 101 101 218 786 "GET https://10.0.0.30:443/ HTTP/1.1" "-" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337364-23a8c76965a2ef7629b185e3" "-" "-" 1 2018-07-02T22:22:48.364000Z "forward" "-" "-""#;
         let v = parse(wss);
         assert_eq!(v["aws"]["elb"]["type"], "wss");
         assert_eq!(v["aws"]["elb"]["backend"]["port"], "8010");
-        assert!(!has(&v, "aws.elb.target_port"), "an older line without the target lists is fine");
+        assert!(
+            !has(&v, "aws.elb.target_port"),
+            "an older line without the target lists is fine"
+        );
     }
 
     #[test]
@@ -886,7 +1204,10 @@ mod tests {
     fn parses_failed_target_and_several_targets() {
         let line = r#"https 2024-02-01T08:00:01.000001Z app/shop/50dc6c495c0c9188 203.0.113.7:50000 10.0.0.9:8080 0.000 -1 -1 504 - 512 202 "POST https://shop.example.com:443/api/orders HTTP/1.1" "python-requests/2.31.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/shop/73e2d6bc24d8a067 "Root=1-65bb4f01-0123456789abcdef01234567" "shop.example.com" "session-reused" 5 2024-02-01T07:59:59.000000Z "waf,forward" "-" "-" "10.0.0.9:8080 10.0.0.10:8080" "- 200" "Ambiguous" "UndefinedContentLengthSemantics""#;
         let v = parse(line);
-        assert_eq!(v["aws"]["elb"]["target_port"], json!(["10.0.0.9:8080", "10.0.0.10:8080"]));
+        assert_eq!(
+            v["aws"]["elb"]["target_port"],
+            json!(["10.0.0.9:8080", "10.0.0.10:8080"])
+        );
         assert_eq!(v["aws"]["elb"]["target_status_code"], json!(["200"]));
         assert_eq!(v["aws"]["elb"]["chosen_cert"]["arn"], "session-reused");
         assert_eq!(v["aws"]["elb"]["classification"], "Ambiguous");
@@ -920,7 +1241,10 @@ mod tests {
         assert!(!has(&v, "http.version"));
         assert!(!has(&v, "aws.elb.trace_id"));
         assert!(!has(&v, "aws.elb.matched_rule_priority"));
-        assert_eq!(v["url"]["original"], "http://lb-123.us-east-1.elb.amazonaws.com:80-");
+        assert_eq!(
+            v["url"]["original"],
+            "http://lb-123.us-east-1.elb.amazonaws.com:80-"
+        );
         assert_eq!(v["aws"]["elb"]["target_group"]["arn"], "-");
         assert_eq!(v["event"]["outcome"], "failure");
 
@@ -972,7 +1296,13 @@ mod tests {
             }),
             "",
         );
-        for absent in ["aws.elb.alpn_fe_protocol", "aws.elb.incoming_tls_alert", "aws.elb.tls_named_group", "http", "event.outcome"] {
+        for absent in [
+            "aws.elb.alpn_fe_protocol",
+            "aws.elb.incoming_tls_alert",
+            "aws.elb.tls_named_group",
+            "http",
+            "event.outcome",
+        ] {
             assert!(!has(&v, absent), "{absent} should be absent");
         }
     }
@@ -983,12 +1313,21 @@ mod tests {
         let v = parse(line);
         assert_eq!(v["aws"]["elb"]["alpn_fe_protocol"], "h2");
         assert_eq!(v["aws"]["elb"]["alpn_be_protocol"], "h2");
-        assert_eq!(v["aws"]["elb"]["alpn_client_preference_list"], json!(["h2", "http/1.1"]));
-        assert_eq!(v["aws"]["elb"]["tls_connection_creation_time"], "2020-04-01T08:51:20.000Z");
+        assert_eq!(
+            v["aws"]["elb"]["alpn_client_preference_list"],
+            json!(["h2", "http/1.1"])
+        );
+        assert_eq!(
+            v["aws"]["elb"]["tls_connection_creation_time"],
+            "2020-04-01T08:51:20.000Z"
+        );
 
         let escaped = r#"tls 2.0 2024-10-25T17:33:59 net/k8s-xxxx-xxx-xxxxxxxx/53192f3a0 46712e747de 192.168.131.39:2817 10.0.0.1:80 108 65 256 527 - arn:aws:acm:eu-central-1:XXXXXXXXXXX:certificate/25c6-4fad-9d52-7fca046bb588 - ECDHE-RSA-AES128-GCM-SHA256 tlsv12 - oauth.example.com http/1.1 http/1.1 \"http/1.1\" 2024-10-22T19:16:57"#;
         let v = parse(escaped);
-        assert_eq!(v["aws"]["elb"]["alpn_client_preference_list"], json!(["http/1.1"]));
+        assert_eq!(
+            v["aws"]["elb"]["alpn_client_preference_list"],
+            json!(["http/1.1"])
+        );
         assert_eq!(v["aws"]["elb"]["connection_time"]["ms"], 108);
     }
 
@@ -1057,7 +1396,10 @@ mod tests {
         let line = r#"2019-03-01T10:00:00.000000Z legacy-lb 203.0.113.9:40000 - -1 -1 -1 503 0 0 0 "GET http://legacy.example.com:80/index.html HTTP/1.1" "Mozilla/5.0" - -"#;
         let v = parse(line);
         assert!(!has(&v, "aws.elb.backend.ip"));
-        assert_eq!(v["aws"]["elb"]["backend"]["http"]["response"]["status_code"], 0);
+        assert_eq!(
+            v["aws"]["elb"]["backend"]["http"]["response"]["status_code"],
+            0
+        );
         assert_eq!(v["url"]["extension"], "html");
         assert_eq!(v["event"]["outcome"], "failure");
     }
@@ -1100,9 +1442,17 @@ mod tests {
 
         let plain = r#"2024-11-29T13:45:24.599544Z 172.31.43.26 58206 80 - - - "-" - - - TID_16132ed0b4112148"#;
         let v = parse(plain);
-        assert_eq!(v["aws"]["elb"]["connection_trace_id"], "TID_16132ed0b4112148");
+        assert_eq!(
+            v["aws"]["elb"]["connection_trace_id"],
+            "TID_16132ed0b4112148"
+        );
         assert_eq!(v["aws"]["elb"]["listener"], "80");
-        for absent in ["tls", "aws.elb.leaf_client_cert_subject", "aws.elb.tls_verify_status", "event.outcome"] {
+        for absent in [
+            "tls",
+            "aws.elb.leaf_client_cert_subject",
+            "aws.elb.tls_verify_status",
+            "event.outcome",
+        ] {
             assert!(!has(&v, absent), "{absent} should be absent");
         }
     }
@@ -1148,8 +1498,46 @@ mod tests {
     fn error_names_the_problem() {
         let err = parse_err("http 2018-07-02T22:23:00Z app/x 1.2.3.4:5");
         assert_eq!(err.reason, "line ends before field `target:port`");
-        let err = parse_err("http yesterday app/x");
+        let err = parse_err(
+            r#"http yesterday app/x 1.2.3.4:5 - 0 0 0 200 200 1 1 "GET / HTTP/1.1" "-" - -"#,
+        );
         assert_eq!(err.reason, "invalid time `yesterday`");
+        let err = parse_err("tls 2.0 2018-12-20T02:59:40 net/x/y l 1.2.3.4:5 1.2.3.4:6 x 2 3 4");
+        assert_eq!(err.reason, "invalid connection_time `x`");
+    }
+
+    /// The parser pushes fields in the order `write_json` sorts them into, so
+    /// that sort finds them in place (dotted keys, `.` before any other byte).
+    #[test]
+    fn fields_are_pushed_in_serialization_order() {
+        let key = |k: &str| {
+            k.bytes()
+                .map(|b| if b == b'.' { 0 } else { b })
+                .collect::<Vec<u8>>()
+        };
+        for line in include_str!("../../tests/fixtures/aws.elb_logs/elb.log").lines() {
+            let event = parse_line(line).expect("fixture parses");
+            // user_agent.* comes last and is set by the shared user_agent module.
+            let keys: Vec<&str> = event
+                .fields()
+                .map(|(k, _)| k)
+                .filter(|k| !k.starts_with("user_agent."))
+                .collect();
+            for pair in keys.windows(2) {
+                assert!(
+                    key(pair[0]) < key(pair[1]),
+                    "{} before {} in {line}",
+                    pair[0],
+                    pair[1]
+                );
+            }
+            let all: Vec<&str> = event.fields().map(|(k, _)| k).collect();
+            let last_other = all.iter().rposition(|k| !k.starts_with("user_agent."));
+            let first_ua = all.iter().position(|k| k.starts_with("user_agent."));
+            if let (Some(o), Some(u)) = (last_other, first_ua) {
+                assert!(u > o, "user_agent.* must come last in {line}");
+            }
+        }
     }
 
     #[test]
@@ -1161,8 +1549,108 @@ mod tests {
     }
 
     #[test]
+    fn ip_validation_agrees_with_std() {
+        for s in [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1..2.3",
+            "1.2.3.4.",
+            ".1.2.3",
+            "",
+            "1234.1.1.1",
+            "a.b.c.d",
+            "::1",
+            "2001:db8::1",
+            "fe80::1%eth0",
+            "1.2.3.-4",
+            "1.2.3.4 ",
+        ] {
+            assert_eq!(valid_ip(s), s.parse::<std::net::IpAddr>().is_ok(), "{s}");
+        }
+    }
+
+    #[test]
+    fn find_byte_finds_the_first_match_or_the_end() {
+        let hay = b"abcdefghij klmnopq\"rs tuv";
+        for needle in [b' ', b'"', b'a', b'v', b'z'] {
+            for from in 0..=hay.len() {
+                let want = hay[from..]
+                    .iter()
+                    .position(|&c| c == needle)
+                    .map_or(hay.len(), |i| from + i);
+                assert_eq!(
+                    find_byte(hay, from, needle),
+                    want,
+                    "{} from {from}",
+                    needle as char
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn url_parts_follow_uri_parts_naming() {
+        let u = Url::parse("https://user:pw@shop.example.com:8443/a/b/file.tar.gz?x=1&y=2#frag");
+        assert_eq!(
+            (
+                u.scheme,
+                u.domain,
+                u.port,
+                u.path,
+                u.extension,
+                u.query,
+                u.fragment
+            ),
+            (
+                Some("https"),
+                Some("shop.example.com"),
+                Some(8443),
+                Some("/a/b/file.tar.gz"),
+                Some("gz"),
+                Some("x=1&y=2"),
+                Some("frag")
+            )
+        );
+        let u = Url::parse("/relative/path?q");
+        assert_eq!(
+            (u.scheme, u.domain, u.path, u.query),
+            (None, None, Some("/relative/path"), Some("q"))
+        );
+        let u = Url::parse("http://host");
+        assert_eq!(
+            (u.domain, u.port, u.path, u.query, u.fragment),
+            (Some("host"), None, None, None, None)
+        );
+        let u = Url::parse("http://[::1]:80/?#");
+        assert_eq!(
+            (u.domain, u.port, u.path, u.query, u.fragment),
+            (Some("::1"), Some(80), Some("/"), None, None)
+        );
+        let u = Url::parse("weird:thing/x.y/z");
+        assert_eq!(
+            (u.scheme, u.path, u.extension),
+            (None, Some("weird:thing/x.y/z"), None)
+        );
+    }
+
+    #[test]
     fn decimal_parsing_is_exact() {
-        for s in ["0.000", "0.001", "0.086", "1.5", "12345.678901", "0.000073", "4.036", "-1", "123456789012345678.5"] {
+        for s in [
+            "0.000",
+            "0.001",
+            "0.086",
+            "1.5",
+            "12345.678901",
+            "0.000073",
+            "4.036",
+            "-1",
+            "123456789012345678.5",
+        ] {
             assert_eq!(parse_decimal(s), s.parse::<f64>().ok(), "{s}");
         }
         for s in ["", "-", ".", "1.2.3", "1e5", "abc", "--1"] {
@@ -1177,7 +1665,10 @@ mod tests {
         let defined = |name: &str| {
             let needle = format!("name: \"{name}\"");
             let bare = format!("name: {name}\n");
-            yml.contains(&needle) || ecs.contains(&needle) || yml.contains(&bare) || ecs.contains(&bare)
+            yml.contains(&needle)
+                || ecs.contains(&needle)
+                || yml.contains(&bare)
+                || ecs.contains(&bare)
         };
         let lines = include_str!("../../tests/fixtures/aws.elb_logs/elb.log");
         let mut n = 0;
