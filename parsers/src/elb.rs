@@ -685,16 +685,24 @@ fn opt_millis(s: &str, what: &str) -> Result<Option<i64>, ParseError> {
     Ok(Some(f.round() as i64))
 }
 
-/// A list field from a `sep`-separated value (`forward,redirect`); `-` yields nothing.
+/// A list field from a `sep`-separated value (`forward,redirect`); `-` items
+/// and a `-` value yield nothing.
 fn push_list<'a>(e: &mut Event<'a>, key: &'static str, v: &'a str, sep: u8) {
     if !present(v) {
         return;
     }
-    let items: Vec<Value<'a>> = v
-        .split(sep as char)
-        .filter(|s| present(s))
-        .map(Value::from)
-        .collect();
+    let bytes = v.as_bytes();
+    let mut items: Vec<Value<'a>> =
+        Vec::with_capacity(1 + bytes.iter().filter(|&&b| b == sep).count());
+    let mut start = 0;
+    while start <= bytes.len() {
+        let end = find_byte(bytes, start, sep);
+        let item = &v[start..end];
+        if present(item) {
+            items.push(Value::from(item));
+        }
+        start = end + 1;
+    }
     if !items.is_empty() {
         e.push(key, Value::List(items));
     }
