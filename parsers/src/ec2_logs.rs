@@ -45,7 +45,11 @@ pub fn build(options: &Options) -> Result<Box<dyn Parser>, OptionError> {
 pub struct Ec2LogsParser;
 
 impl Parser for Ec2LogsParser {
-    fn parse<'a>(&mut self, record: &'a str, emit: &mut dyn FnMut(Event<'a>)) -> Result<(), ParseError> {
+    fn parse<'a>(
+        &mut self,
+        record: &'a str,
+        emit: &mut dyn FnMut(Event<'a>),
+    ) -> Result<(), ParseError> {
         let line = record.trim_end_matches(['\r', '\n']);
         if line.trim().is_empty() {
             return Ok(());
@@ -89,7 +93,9 @@ impl Parser for Ec2LogsParser {
 /// `MMM [ d]d HH:MM:SS host ` at the start of `s`: the host and what follows it.
 fn syslog_header(s: &str) -> Option<(&str, &str)> {
     let (month, rest) = s.split_once(' ')?;
-    let month_ok = month.len() >= 3 && time::month_from_abbrev(&month.as_bytes()[..3]).is_some() && month.bytes().all(|c| c.is_ascii_alphabetic());
+    let month_ok = month.len() >= 3
+        && time::month_from_abbrev(&month.as_bytes()[..3]).is_some()
+        && month.bytes().all(|c| c.is_ascii_alphabetic());
     if !month_ok {
         return None;
     }
@@ -103,7 +109,13 @@ fn syslog_header(s: &str) -> Option<(&str, &str)> {
     let clock_ok = b.len() >= 8
         && b[2] == b':'
         && b[5] == b':'
-        && b.iter().enumerate().all(|(i, c)| if i == 2 || i == 5 { *c == b':' } else { c.is_ascii_digit() || (i >= 8 && (*c == b'.' || *c == b',')) });
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 2 || i == 5 {
+                *c == b':'
+            } else {
+                c.is_ascii_digit() || (i >= 8 && (*c == b'.' || *c == b','))
+            }
+        });
     if !clock_ok {
         return None;
     }
@@ -191,7 +203,10 @@ mod tests {
     fn export_line_without_syslog_header_keeps_the_message() {
         let v = one("2024-01-02T03:04:05.000Z Cloud-init v. 22.2.2 finished at Tue, 02 Jan 2024 03:04:05 +0000.");
         assert_eq!(v["@timestamp"], "2024-01-02T03:04:05.000Z");
-        assert_eq!(v["message"], "Cloud-init v. 22.2.2 finished at Tue, 02 Jan 2024 03:04:05 +0000.");
+        assert_eq!(
+            v["message"],
+            "Cloud-init v. 22.2.2 finished at Tue, 02 Jan 2024 03:04:05 +0000."
+        );
         assert!(v.get("process").is_none());
     }
 
@@ -204,7 +219,13 @@ mod tests {
 
     #[test]
     fn malformed_line_is_an_error_not_a_panic() {
-        for line in ["hello world", "Feb", "Foo 20 07:02:37 host x: y", "Feb 200 07:02:37 host x: y", "Feb 20 7:2:37 host x: y"] {
+        for line in [
+            "hello world",
+            "Feb",
+            "Foo 20 07:02:37 host x: y",
+            "Feb 200 07:02:37 host x: y",
+            "Feb 20 7:2:37 host x: y",
+        ] {
             let e = parse(line).unwrap_err();
             assert_eq!(e.dataset, DATASET);
         }

@@ -82,7 +82,11 @@ pub struct S3AccessParser {
 }
 
 impl Parser for S3AccessParser {
-    fn parse<'a>(&mut self, record: &'a str, emit: &mut dyn FnMut(Event<'a>)) -> Result<(), ParseError> {
+    fn parse<'a>(
+        &mut self,
+        record: &'a str,
+        emit: &mut dyn FnMut(Event<'a>),
+    ) -> Result<(), ParseError> {
         let line = record.trim_end_matches([' ', '\r', '\n', '\t']);
         if line.trim_start().is_empty() {
             return Ok(());
@@ -180,7 +184,10 @@ impl<'a> Fields<'a> {
     /// A field that is either `-` or `"…"` (which may hold spaces and quotes).
     /// `closing` picks the closing quote among the candidates: the quotes
     /// followed by a space or the end of the line, in order.
-    fn quoted(&mut self, closing: impl Fn(&[usize], &[u8]) -> Option<usize>) -> Result<Option<&'a str>, String> {
+    fn quoted(
+        &mut self,
+        closing: impl Fn(&[usize], &[u8]) -> Option<usize>,
+    ) -> Result<Option<&'a str>, String> {
         if self.at_end() {
             return Ok(None);
         }
@@ -212,16 +219,27 @@ impl<'a> Fields<'a> {
 fn request_uri_close(candidates: &[usize], b: &[u8]) -> Option<usize> {
     let looks_like_status = |i: usize| {
         let rest = b.get(i + 2..).unwrap_or(&[]);
-        let n = rest.iter().take_while(|c| c.is_ascii_digit() || **c == b'-').count();
+        let n = rest
+            .iter()
+            .take_while(|c| c.is_ascii_digit() || **c == b'-')
+            .count();
         n > 0 && matches!(rest.get(n), None | Some(b' '))
     };
-    candidates.iter().copied().find(|&i| looks_like_status(i)).or_else(|| candidates.first().copied())
+    candidates
+        .iter()
+        .copied()
+        .find(|&i| looks_like_status(i))
+        .or_else(|| candidates.first().copied())
 }
 
 /// The referrer ends at the first quote followed by the user agent (`"…` or `-`).
 fn referrer_close(candidates: &[usize], b: &[u8]) -> Option<usize> {
     let next_is_agent = |i: usize| matches!(b.get(i + 2), None | Some(b'"' | b'-'));
-    candidates.iter().copied().find(|&i| next_is_agent(i)).or_else(|| candidates.first().copied())
+    candidates
+        .iter()
+        .copied()
+        .find(|&i| next_is_agent(i))
+        .or_else(|| candidates.first().copied())
 }
 
 /// The user agent may itself hold `" `; none of the ten fields that can
@@ -235,13 +253,26 @@ fn user_agent_close(candidates: &[usize], b: &[u8]) -> Option<usize> {
         let end = memchr_iter(b' ', rest).nth(FOLLOWING).unwrap_or(rest.len());
         memchr(b'"', &rest[..end]).is_none()
     };
-    candidates.iter().copied().find(|&c| clean_after(c)).or_else(|| candidates.first().copied())
+    candidates
+        .iter()
+        .copied()
+        .find(|&c| clean_after(c))
+        .or_else(|| candidates.first().copied())
 }
 
 impl<'a> Record<'a> {
     fn split(line: &'a str) -> Result<Self, String> {
-        let mut f = Fields { s: line, pos: 0, count: 0 };
-        let short = |f: &Fields<'_>| format!("the record ends after {} fields; at least {MIN_FIELDS} are expected", f.count);
+        let mut f = Fields {
+            s: line,
+            pos: 0,
+            count: 0,
+        };
+        let short = |f: &Fields<'_>| {
+            format!(
+                "the record ends after {} fields; at least {MIN_FIELDS} are expected",
+                f.count
+            )
+        };
         let mut r = Record::default();
         macro_rules! req {
             ($e:expr) => {
@@ -278,114 +309,156 @@ impl<'a> Record<'a> {
         self.tail[i].unwrap_or("-")
     }
 
+    /// Converts the raw fields into the event. Fields are pushed in the
+    /// order the serializer sorts them into (`.` before any other byte), so
+    /// its sort finds one run instead of reordering ~50 entries.
     fn into_event(self, agents: &mut user_agent::Cache) -> Result<Event<'a>, ParseError> {
         let err = |reason: String| ParseError::new(DATASET, reason);
+        let opt = |s: &'a str| is_value(s).then_some(s);
+
+        let ts = Timestamp::parse_clf(self.time)
+            .ok_or_else(|| err(format!("invalid time `{}`", self.time)))?;
+        let status = number("http_status", self.http_status).map_err(err)?;
+        let bytes_sent = number("bytes_sent", self.get(BYTES_SENT)).map_err(err)?;
+        let object_size = number("object_size", self.get(OBJECT_SIZE)).map_err(err)?;
+        let total_time = number("total_time", self.get(TOTAL_TIME)).map_err(err)?;
+        let turn_around = number("turn_around_time", self.get(TURN_AROUND_TIME)).map_err(err)?;
+
+        let bucket_owner = opt(self.bucket_owner);
+        let remote_ip = opt(self.remote_ip).filter(|ip| ip.parse::<IpAddr>().is_ok());
+        let requester = opt(self.requester);
+        let request_id = opt(self.request_id);
+        let operation = opt(self.operation);
+        let request_uri = opt(self.request_uri);
+        let error_code = opt(self.get(ERROR_CODE));
+        let referrer = opt(self.get(REFERRER));
+        let agent = opt(self.get(USER_AGENT));
+        let cipher = opt(self.get(CIPHER_SUITE));
+        let host = opt(self.get(HOST_HEADER));
+        let tls = opt(self.get(TLS_VERSION));
+        let request = request_uri.and_then(RequestLine::parse);
+
         let mut e = Event::new();
-
-        let ts = Timestamp::parse_clf(self.time).ok_or_else(|| err(format!("invalid time `{}`", self.time)))?;
         e.push("@timestamp", ts);
-        e.push("event.category", Value::List(vec![Value::from("web")]));
-        e.push("event.type", Value::List(vec![Value::from("access")]));
 
-        e.push_str("aws.s3access.bucket_owner", self.bucket_owner);
-        if is_value(self.bucket_owner) {
-            e.push("related.user", Value::List(vec![Value::from(self.bucket_owner)]));
-        }
-        e.push_str("aws.s3access.bucket", self.bucket);
-
-        if is_value(self.remote_ip) && self.remote_ip.parse::<IpAddr>().is_ok() {
-            e.push("aws.s3access.remote_ip", self.remote_ip);
-            e.push("client.ip", self.remote_ip);
-            e.push("client.address", self.remote_ip);
-            e.push("related.ip", Value::List(vec![Value::from(self.remote_ip)]));
-        }
-        if is_value(self.requester) {
-            e.push("aws.s3access.requester", self.requester);
-            e.push("client.user.id", self.requester);
-        }
-        if is_value(self.request_id) {
-            e.push("aws.s3access.request_id", self.request_id);
-            e.push("event.id", self.request_id);
-        }
-        if is_value(self.operation) {
-            e.push("aws.s3access.operation", self.operation);
-            e.push("event.action", self.operation);
-        }
-        e.push_str("aws.s3access.key", self.key);
-        if is_value(self.request_uri) {
-            e.push("aws.s3access.request_uri", self.request_uri);
-            request_line(&mut e, self.request_uri);
-        }
-
-        if let Some(status) = number("http_status", self.http_status).map_err(err)? {
-            e.push("aws.s3access.http_status", status);
-            e.push("http.response.status_code", status);
-        }
-        let error_code = self.get(ERROR_CODE);
-        if is_value(error_code) {
-            e.push("aws.s3access.error_code", error_code);
-            e.push("event.code", error_code);
-            e.push("event.outcome", "failure");
-        } else {
-            e.push("event.outcome", "success");
-        }
-        if let Some(n) = number("bytes_sent", self.get(BYTES_SENT)).map_err(err)? {
-            e.push("aws.s3access.bytes_sent", n);
-            e.push("http.response.body.bytes", n);
-        }
-        if let Some(n) = number("object_size", self.get(OBJECT_SIZE)).map_err(err)? {
-            e.push("aws.s3access.object_size", n);
-        }
-        if let Some(n) = number("total_time", self.get(TOTAL_TIME)).map_err(err)? {
-            e.push("aws.s3access.total_time", n);
-            if let Some(ns) = n.checked_mul(1_000_000) {
-                e.push("event.duration", ns);
-            }
-        }
-        if let Some(n) = number("turn_around_time", self.get(TURN_AROUND_TIME)).map_err(err)? {
-            e.push("aws.s3access.turn_around_time", n);
-        }
-
-        let referrer = self.get(REFERRER);
-        if is_value(referrer) {
-            e.push("aws.s3access.referrer", referrer);
-            e.push("http.request.referrer", referrer);
-        }
-        let agent = self.get(USER_AGENT);
-        if is_value(agent) {
-            e.push("aws.s3access.user_agent", agent);
-            agents.insert(&mut e, agent);
-        }
-
-        e.push_str("aws.s3access.version_id", self.get(VERSION_ID));
-        e.push_str("aws.s3access.host_id", self.get(HOST_ID));
-        e.push_str("aws.s3access.signature_version", self.get(SIGNATURE_VERSION));
-        let cipher = self.get(CIPHER_SUITE);
-        if is_value(cipher) {
-            e.push("aws.s3access.cipher_suite", cipher);
-            e.push("tls.cipher", cipher);
-        }
-        e.push_str("aws.s3access.authentication_type", self.get(AUTHENTICATION_TYPE));
-        let host = self.get(HOST_HEADER);
-        if is_value(host) {
-            e.push("aws.s3access.host_header", host);
-            if let Some(region) = region_from_host(host) {
-                e.push("cloud.region", region);
-            }
-        }
-        let tls = self.get(TLS_VERSION);
-        if is_value(tls) {
-            e.push("aws.s3access.tls_version", tls);
-            if let Some((protocol, version)) = tls_parts(tls) {
-                e.push("tls.version", version);
-                e.push("tls.version_protocol", protocol);
-            }
-        }
         e.push_str("aws.s3access.access_point_arn", self.get(ACCESS_POINT_ARN));
         if self.get(ACL_REQUIRED).eq_ignore_ascii_case("yes") {
             e.push("aws.s3access.acl_required", true);
         }
+        e.push_str(
+            "aws.s3access.authentication_type",
+            self.get(AUTHENTICATION_TYPE),
+        );
+        e.push_str("aws.s3access.bucket", self.bucket);
+        e.push_str("aws.s3access.bucket_owner", self.bucket_owner);
+        if let Some(n) = bytes_sent {
+            e.push("aws.s3access.bytes_sent", n);
+        }
+        e.push_str("aws.s3access.cipher_suite", self.get(CIPHER_SUITE));
+        e.push_str("aws.s3access.error_code", self.get(ERROR_CODE));
+        e.push_str("aws.s3access.host_header", self.get(HOST_HEADER));
+        e.push_str("aws.s3access.host_id", self.get(HOST_ID));
+        if let Some(n) = status {
+            e.push("aws.s3access.http_status", n);
+        }
+        e.push_str("aws.s3access.key", self.key);
+        if let Some(n) = object_size {
+            e.push("aws.s3access.object_size", n);
+        }
+        e.push_str("aws.s3access.operation", self.operation);
+        e.push_str("aws.s3access.referrer", self.get(REFERRER));
+        if let Some(ip) = remote_ip {
+            e.push("aws.s3access.remote_ip", ip);
+        }
+        e.push_str("aws.s3access.request_id", self.request_id);
+        e.push_str("aws.s3access.request_uri", self.request_uri);
+        e.push_str("aws.s3access.requester", self.requester);
+        e.push_str(
+            "aws.s3access.signature_version",
+            self.get(SIGNATURE_VERSION),
+        );
         e.push_str("aws.s3access.source_region", self.get(SOURCE_REGION));
+        e.push_str("aws.s3access.tls_version", self.get(TLS_VERSION));
+        if let Some(n) = total_time {
+            e.push("aws.s3access.total_time", n);
+        }
+        if let Some(n) = turn_around {
+            e.push("aws.s3access.turn_around_time", n);
+        }
+        e.push_str("aws.s3access.user_agent", self.get(USER_AGENT));
+        e.push_str("aws.s3access.version_id", self.get(VERSION_ID));
+
+        if let Some(ip) = remote_ip {
+            e.push("client.address", ip);
+            e.push("client.ip", ip);
+        }
+        if let Some(r) = requester {
+            e.push("client.user.id", r);
+        }
+        if let Some(region) = host.and_then(region_from_host) {
+            e.push("cloud.region", region);
+        }
+
+        if let Some(op) = operation {
+            e.push("event.action", op);
+        }
+        e.push("event.category", Value::List(vec![Value::from("web")]));
+        if let Some(code) = error_code {
+            e.push("event.code", code);
+        }
+        if let Some(ns) = total_time.and_then(|ms| ms.checked_mul(1_000_000)) {
+            e.push("event.duration", ns);
+        }
+        if let Some(id) = request_id {
+            e.push("event.id", id);
+        }
+        e.push(
+            "event.outcome",
+            if error_code.is_some() {
+                "failure"
+            } else {
+                "success"
+            },
+        );
+        e.push("event.type", Value::List(vec![Value::from("access")]));
+
+        if let Some(r) = &request {
+            e.push("http.request.method", r.method);
+        }
+        if let Some(r) = referrer {
+            e.push("http.request.referrer", r);
+        }
+        if let Some(n) = bytes_sent {
+            e.push("http.response.body.bytes", n);
+        }
+        if let Some(n) = status {
+            e.push("http.response.status_code", n);
+        }
+        if let Some(v) = request.as_ref().and_then(|r| r.version) {
+            e.push("http.version", v);
+        }
+
+        if let Some(ip) = remote_ip {
+            e.push("related.ip", Value::List(vec![Value::from(ip)]));
+        }
+        if let Some(owner) = bucket_owner {
+            e.push("related.user", Value::List(vec![Value::from(owner)]));
+        }
+
+        if let Some(c) = cipher {
+            e.push("tls.cipher", c);
+        }
+        if let Some((protocol, version)) = tls.and_then(tls_parts) {
+            e.push("tls.version", version);
+            e.push("tls.version_protocol", protocol);
+        }
+
+        if let Some(r) = request {
+            r.url.push_into(&mut e);
+        }
+        if let Some(a) = agent {
+            agents.insert(&mut e, a);
+        }
         Ok(e)
     }
 }
@@ -399,75 +472,123 @@ fn number(name: &str, s: &str) -> Result<Option<i64>, String> {
     if !is_value(s) {
         return Ok(None);
     }
-    s.parse::<i64>().map(Some).map_err(|_| format!("{name} is not a number: `{s}`"))
+    s.parse::<i64>()
+        .map(Some)
+        .map_err(|_| format!("{name} is not a number: `{s}`"))
 }
 
-/// `GET /bucket/key?query HTTP/1.1` → `http.request.method`, `url.*`, `http.version`.
-fn request_line<'a>(e: &mut Event<'a>, line: &'a str) {
-    let Some((method, rest)) = line.split_once(' ') else {
-        return;
-    };
-    let rest = rest.trim_start_matches(' ');
-    // The protocol is the last word when it reads `HTTP/…` in any case.
-    let (target, version) = match rest.rfind(' ') {
-        Some(i) if rest.len() >= i + 6 && rest[i + 1..i + 6].eq_ignore_ascii_case("http/") => {
-            (rest[..i].trim_end_matches(' '), Some(&rest[i + 6..]))
+/// `GET /bucket/key?query HTTP/1.1`: method, target and protocol version.
+struct RequestLine<'a> {
+    method: &'a str,
+    version: Option<&'a str>,
+    url: UrlParts<'a>,
+}
+
+impl<'a> RequestLine<'a> {
+    fn parse(line: &'a str) -> Option<Self> {
+        let (method, rest) = line.split_once(' ')?;
+        let rest = rest.trim_start_matches(' ');
+        // The protocol is the last word when it reads `HTTP/…` in any case.
+        let (target, version) = match rest.rfind(' ') {
+            Some(i)
+                if rest
+                    .as_bytes()
+                    .get(i + 1..i + 6)
+                    .is_some_and(|p| p.eq_ignore_ascii_case(b"http/")) =>
+            {
+                (rest[..i].trim_end_matches(' '), Some(&rest[i + 6..]))
+            }
+            _ => (rest, None),
+        };
+        if method.is_empty() || target.is_empty() {
+            return None;
         }
-        _ => (rest, None),
-    };
-    if method.is_empty() || target.is_empty() {
-        return;
+        Some(RequestLine {
+            method,
+            version: version.filter(|v| !v.is_empty()),
+            url: UrlParts::parse(target),
+        })
     }
-    e.push("http.request.method", method);
-    if let Some(v) = version.filter(|v| !v.is_empty()) {
-        e.push("http.version", v);
-    }
-    url_parts(e, target);
 }
 
 /// `url.*` from a request target, as Elasticsearch's `uri_parts` processor
 /// reports them (java.net.URI): path, query and fragment percent-decoded,
 /// the extension taken from the last path segment.
-fn url_parts<'a>(e: &mut Event<'a>, target: &'a str) {
-    e.push("url.original", target);
-    let mut rest = target;
-    if let Some((scheme, after)) = split_scheme(target) {
-        if let Some(authority_and_more) = after.strip_prefix("//") {
-            e.push("url.scheme", scheme);
-            let end = authority_and_more.find(['/', '?', '#']).unwrap_or(authority_and_more.len());
-            let authority = &authority_and_more[..end];
-            let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            let (host, port) = split_port(host_port);
-            if !host.is_empty() {
-                e.push("url.domain", host);
+#[derive(Default)]
+struct UrlParts<'a> {
+    original: &'a str,
+    scheme: Option<&'a str>,
+    domain: Option<&'a str>,
+    port: Option<i64>,
+    path: Option<Cow<'a, str>>,
+    extension: Option<Cow<'a, str>>,
+    query: Option<Cow<'a, str>>,
+    fragment: Option<Cow<'a, str>>,
+}
+
+impl<'a> UrlParts<'a> {
+    fn parse(target: &'a str) -> Self {
+        let mut u = UrlParts {
+            original: target,
+            ..UrlParts::default()
+        };
+        let mut rest = target;
+        if let Some((scheme, after)) = split_scheme(target) {
+            if let Some(authority_and_more) = after.strip_prefix("//") {
+                u.scheme = Some(scheme);
+                let end = authority_and_more
+                    .find(['/', '?', '#'])
+                    .unwrap_or(authority_and_more.len());
+                let authority = &authority_and_more[..end];
+                let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+                let (host, port) = split_port(host_port);
+                u.domain = (!host.is_empty()).then_some(host);
+                u.port = port;
+                rest = &authority_and_more[end..];
             }
-            if let Some(p) = port {
-                e.push("url.port", p);
-            }
-            rest = &authority_and_more[end..];
         }
-    }
-    let (before_fragment, fragment) = match rest.split_once('#') {
-        Some((a, f)) => (a, Some(f)),
-        None => (rest, None),
-    };
-    let (path, query) = match before_fragment.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (before_fragment, None),
-    };
-    if !path.is_empty() {
-        let decoded = percent_decode(path);
-        let ext = extension(&decoded);
-        if let Some(ext) = ext {
-            e.push("url.extension", ext);
+        let (before_fragment, fragment) = match rest.split_once('#') {
+            Some((a, f)) => (a, Some(f)),
+            None => (rest, None),
+        };
+        let (path, query) = match before_fragment.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (before_fragment, None),
+        };
+        if !path.is_empty() {
+            let decoded = percent_decode(path);
+            u.extension = extension(&decoded);
+            u.path = Some(decoded);
         }
-        e.push("url.path", decoded);
+        u.query = query.filter(|q| !q.is_empty()).map(percent_decode);
+        u.fragment = fragment.filter(|f| !f.is_empty()).map(percent_decode);
+        u
     }
-    if let Some(q) = query.filter(|q| !q.is_empty()) {
-        e.push("url.query", percent_decode(q));
-    }
-    if let Some(f) = fragment.filter(|f| !f.is_empty()) {
-        e.push("url.fragment", percent_decode(f));
+
+    /// Pushes the parts in sorted key order.
+    fn push_into(self, e: &mut Event<'a>) {
+        if let Some(d) = self.domain {
+            e.push("url.domain", d);
+        }
+        if let Some(x) = self.extension {
+            e.push("url.extension", x);
+        }
+        if let Some(f) = self.fragment {
+            e.push("url.fragment", f);
+        }
+        e.push("url.original", self.original);
+        if let Some(p) = self.path {
+            e.push("url.path", p);
+        }
+        if let Some(p) = self.port {
+            e.push("url.port", p);
+        }
+        if let Some(q) = self.query {
+            e.push("url.query", q);
+        }
+        if let Some(s) = self.scheme {
+            e.push("url.scheme", s);
+        }
     }
 }
 
@@ -475,7 +596,8 @@ fn url_parts<'a>(e: &mut Event<'a>, target: &'a str) {
 fn split_scheme(s: &str) -> Option<(&str, &str)> {
     let (scheme, rest) = s.split_once(':')?;
     let mut chars = scheme.bytes();
-    let ok = chars.next()?.is_ascii_alphabetic() && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
+    let ok = chars.next()?.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
     ok.then_some((scheme, rest))
 }
 
@@ -483,12 +605,19 @@ fn split_port(host_port: &str) -> (&str, Option<i64>) {
     if host_port.starts_with('[') {
         // [IPv6]:port
         return match host_port.find(']') {
-            Some(i) => (&host_port[..=i], host_port[i + 1..].strip_prefix(':').and_then(|p| p.parse().ok())),
+            Some(i) => (
+                &host_port[..=i],
+                host_port[i + 1..]
+                    .strip_prefix(':')
+                    .and_then(|p| p.parse().ok()),
+            ),
             None => (host_port, None),
         };
     }
     match host_port.rsplit_once(':') {
-        Some((h, p)) if !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()) => (h, p.parse().ok()),
+        Some((h, p)) if !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()) => {
+            (h, p.parse().ok())
+        }
         Some((h, "")) => (h, None),
         _ => (host_port, None),
     }
@@ -520,7 +649,10 @@ fn percent_decode(s: &str) -> Cow<'_, str> {
     let mut i = first;
     while i < b.len() {
         if b[i] == b'%' {
-            match (b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            match (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            ) {
                 (Some(h), Some(l)) => {
                     out.push(h << 4 | l);
                     i += 3;
@@ -537,7 +669,10 @@ fn percent_decode(s: &str) -> Cow<'_, str> {
 
 /// `TLSv1.2` → (`tls`, `1.2`): lower-cased and split at its only `v`.
 fn tls_parts(s: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
-    let mut vs = s.bytes().enumerate().filter(|(_, c)| c.eq_ignore_ascii_case(&b'v'));
+    let mut vs = s
+        .bytes()
+        .enumerate()
+        .filter(|(_, c)| c.eq_ignore_ascii_case(&b'v'));
     let (i, _) = vs.next()?;
     if vs.next().is_some() {
         return None;
@@ -578,13 +713,17 @@ fn region_from_host(host: &str) -> Option<&str> {
             break;
         }
     }
-    labels.take_while(|l| *l != "amazonaws").find(|l| is_region(l))
+    labels
+        .take_while(|l| *l != "amazonaws")
+        .find(|l| is_region(l))
 }
 
 /// `[a-z]{2}(-[a-z]+)+-[0-9]+`: `us-east-1`, `us-gov-west-1`, `ap-southeast-2`.
 fn is_region(s: &str) -> bool {
     let mut parts = s.split('-');
-    let Some(first) = parts.next() else { return false };
+    let Some(first) = parts.next() else {
+        return false;
+    };
     if first.len() != 2 || !first.bytes().all(|c| c.is_ascii_lowercase()) {
         return false;
     }
@@ -594,7 +733,9 @@ fn is_region(s: &str) -> bool {
             !middle.is_empty()
                 && !last.is_empty()
                 && last.bytes().all(|c| c.is_ascii_digit())
-                && middle.iter().all(|m| !m.is_empty() && m.bytes().all(|c| c.is_ascii_lowercase()))
+                && middle
+                    .iter()
+                    .all(|m| !m.is_empty() && m.bytes().all(|c| c.is_ascii_lowercase()))
         }
         None => false,
     }
@@ -627,34 +768,62 @@ mod tests {
         let v = one(DOC_FULL);
         let a = &v["aws"]["s3access"];
         assert_eq!(v["@timestamp"], "2019-02-06T00:00:38.000Z");
-        assert_eq!(a["bucket_owner"], "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be");
+        assert_eq!(
+            a["bucket_owner"],
+            "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+        );
         assert_eq!(a["bucket"], "amzn-s3-demo-bucket1");
         assert_eq!(a["remote_ip"], "192.0.2.3");
-        assert_eq!(a["requester"], "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be");
+        assert_eq!(
+            a["requester"],
+            "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+        );
         assert_eq!(a["request_id"], "3E57427F3EXAMPLE");
         assert_eq!(a["operation"], "REST.GET.VERSIONING");
         assert!(a.get("key").is_none());
-        assert_eq!(a["request_uri"], "GET /amzn-s3-demo-bucket1?versioning HTTP/1.1");
+        assert_eq!(
+            a["request_uri"],
+            "GET /amzn-s3-demo-bucket1?versioning HTTP/1.1"
+        );
         assert_eq!(a["http_status"], 200);
         assert_eq!(a["bytes_sent"], 113);
         assert_eq!(a["total_time"], 7);
-        assert!(a.get("object_size").is_none() && a.get("turn_around_time").is_none() && a.get("referrer").is_none());
+        assert!(
+            a.get("object_size").is_none()
+                && a.get("turn_around_time").is_none()
+                && a.get("referrer").is_none()
+        );
         assert_eq!(a["user_agent"], "S3Console/0.4");
-        assert_eq!(a["host_id"], "s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234=");
+        assert_eq!(
+            a["host_id"],
+            "s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234="
+        );
         assert_eq!(a["signature_version"], "SigV4");
         assert_eq!(a["cipher_suite"], "ECDHE-RSA-AES128-GCM-SHA256");
         assert_eq!(a["authentication_type"], "AuthHeader");
-        assert_eq!(a["host_header"], "amzn-s3-demo-bucket1.s3.us-west-1.amazonaws.com");
+        assert_eq!(
+            a["host_header"],
+            "amzn-s3-demo-bucket1.s3.us-west-1.amazonaws.com"
+        );
         assert_eq!(a["tls_version"], "TLSV1.2");
-        assert_eq!(a["access_point_arn"], "arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP");
+        assert_eq!(
+            a["access_point_arn"],
+            "arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP"
+        );
         assert_eq!(a["acl_required"], true);
         assert_eq!(a["source_region"], "us-east-1");
 
         assert_eq!(v["client"]["ip"], "192.0.2.3");
         assert_eq!(v["client"]["address"], "192.0.2.3");
-        assert_eq!(v["client"]["user"]["id"], "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be");
+        assert_eq!(
+            v["client"]["user"]["id"],
+            "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+        );
         assert_eq!(v["related"]["ip"], serde_json::json!(["192.0.2.3"]));
-        assert_eq!(v["related"]["user"], serde_json::json!(["79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"]));
+        assert_eq!(
+            v["related"]["user"],
+            serde_json::json!(["79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"])
+        );
         assert_eq!(v["event"]["id"], "3E57427F3EXAMPLE");
         assert_eq!(v["event"]["action"], "REST.GET.VERSIONING");
         assert_eq!(v["event"]["outcome"], "success");
@@ -675,7 +844,10 @@ mod tests {
         assert_eq!(v["user_agent"]["original"], "S3Console/0.4");
         assert_eq!(v["user_agent"]["name"], "Other");
         assert_eq!(v["user_agent"]["device"]["name"], "Other");
-        assert!(v.get("event").and_then(|e| e.get("kind")).is_none(), "the normalizer sets event.kind");
+        assert!(
+            v.get("event").and_then(|e| e.get("kind")).is_none(),
+            "the normalizer sets event.kind"
+        );
     }
 
     #[test]
@@ -701,7 +873,10 @@ mod tests {
         assert_eq!(a["turn_around_time"], 10);
         assert_eq!(a["referrer"], "http://www.amazon.com/webservices");
         assert!(a.get("host_id").is_none() && a.get("tls_version").is_none());
-        assert_eq!(v["http"]["request"]["referrer"], "http://www.amazon.com/webservices");
+        assert_eq!(
+            v["http"]["request"]["referrer"],
+            "http://www.amazon.com/webservices"
+        );
         assert_eq!(v["url"]["extension"], "jpg");
         assert_eq!(v["url"]["query"], "x-foo=bar");
         assert_eq!(v["user_agent"]["name"], "curl");
@@ -713,7 +888,10 @@ mod tests {
     fn parses_oldest_record_ending_at_the_user_agent() {
         let line = r#"314133b3fb2dd0a8ab61e05b1ffba7e48d9e1d1e1f4ec91a2fa6e4d2f1e5a7c4 examplebucket [19/Feb/2010:09:21:43 +0000] 203.0.113.10 - 3E57427F3EXAMPLE REST.GET.OBJECT index.html "GET /examplebucket/index.html HTTP/1.1" 304 - - 1029 10 - "-" "Mozilla/5.0 (Windows; U; Windows NT 5.1; en-US) Gecko/20100115 Firefox/3.6 (.NET CLR 3.5.30729)""#;
         let v = one(line);
-        assert!(v.get("client").and_then(|c| c.get("user")).is_none(), "anonymous requester");
+        assert!(
+            v.get("client").and_then(|c| c.get("user")).is_none(),
+            "anonymous requester"
+        );
         assert_eq!(v["aws"]["s3access"]["user_agent"], "Mozilla/5.0 (Windows; U; Windows NT 5.1; en-US) Gecko/20100115 Firefox/3.6 (.NET CLR 3.5.30729)");
         assert_eq!(v["user_agent"]["name"], "Firefox");
         assert_eq!(v["user_agent"]["os"]["full"], "Windows XP");
@@ -722,7 +900,10 @@ mod tests {
 
     #[test]
     fn record_shorter_than_the_status_is_an_error() {
-        let e = parse("owner bucket [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - REQID REST.GET.OBJECT key").unwrap_err();
+        let e = parse(
+            "owner bucket [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - REQID REST.GET.OBJECT key",
+        )
+        .unwrap_err();
         assert_eq!(e.dataset, DATASET);
         assert!(e.reason.contains("ends after 8 fields"), "{}", e.reason);
     }
@@ -760,7 +941,10 @@ mod tests {
         assert_eq!(v["url"]["original"], r#"/bucket/a b "c".txt"#);
         assert_eq!(v["url"]["extension"], "txt");
         assert_eq!(v["http"]["version"], "1.1");
-        assert!(v.get("cloud").is_none(), "the global endpoint names no region");
+        assert!(
+            v.get("cloud").is_none(),
+            "the global endpoint names no region"
+        );
         assert!(v.get("tls").is_none());
     }
 
@@ -781,7 +965,9 @@ mod tests {
 
     #[test]
     fn unknown_trailing_fields_are_ignored() {
-        let v = one(&format!("{DOC_FULL} future-field another \"quoted future\""));
+        let v = one(&format!(
+            "{DOC_FULL} future-field another \"quoted future\""
+        ));
         assert_eq!(v["aws"]["s3access"]["source_region"], "us-east-1");
         assert_eq!(v["aws"]["s3access"]["user_agent"], "S3Console/0.4");
     }
@@ -813,12 +999,27 @@ mod tests {
     fn region_comes_from_the_endpoint_host() {
         for (host, region) in [
             ("s3.ap-southeast-1.amazonaws.com", Some("ap-southeast-1")),
-            ("flow-log-test.s3.us-gov-west-1.amazonaws.com", Some("us-gov-west-1")),
-            ("bucket.s3.dualstack.eu-central-1.amazonaws.com", Some("eu-central-1")),
+            (
+                "flow-log-test.s3.us-gov-west-1.amazonaws.com",
+                Some("us-gov-west-1"),
+            ),
+            (
+                "bucket.s3.dualstack.eu-central-1.amazonaws.com",
+                Some("eu-central-1"),
+            ),
             ("bucket.s3-us-west-2.amazonaws.com", Some("us-west-2")),
-            ("bucket.s3-website-us-east-1.amazonaws.com", Some("us-east-1")),
-            ("bucket.s3-website.eu-west-1.amazonaws.com", Some("eu-west-1")),
-            ("ap-111122223333.s3-accesspoint.us-east-2.amazonaws.com", Some("us-east-2")),
+            (
+                "bucket.s3-website-us-east-1.amazonaws.com",
+                Some("us-east-1"),
+            ),
+            (
+                "bucket.s3-website.eu-west-1.amazonaws.com",
+                Some("eu-west-1"),
+            ),
+            (
+                "ap-111122223333.s3-accesspoint.us-east-2.amazonaws.com",
+                Some("us-east-2"),
+            ),
             ("s3.backup.s3.us-east-1.amazonaws.com", Some("us-east-1")),
             ("bucket.s3.cn-north-1.amazonaws.com.cn", Some("cn-north-1")),
             ("s3.amazonaws.com", None),
@@ -833,8 +1034,14 @@ mod tests {
 
     #[test]
     fn tls_version_splits_into_protocol_and_version() {
-        assert_eq!(tls_parts("TLSv1.2"), Some((Cow::Borrowed("tls"), Cow::Borrowed("1.2"))));
-        assert_eq!(tls_parts("TLSV1.3"), Some((Cow::Borrowed("tls"), Cow::Borrowed("1.3"))));
+        assert_eq!(
+            tls_parts("TLSv1.2"),
+            Some((Cow::Borrowed("tls"), Cow::Borrowed("1.2")))
+        );
+        assert_eq!(
+            tls_parts("TLSV1.3"),
+            Some((Cow::Borrowed("tls"), Cow::Borrowed("1.3")))
+        );
         assert_eq!(tls_parts("1.2"), None);
     }
 
@@ -850,10 +1057,40 @@ mod tests {
     }
 
     #[test]
+    fn multibyte_text_in_the_request_line_is_not_split() {
+        let line = "owner bucket [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - R OP k \"GET / HTTP/0b9\u{e5}acf8f (KHT\u{f3}\" 200 -";
+        let v = one(line);
+        assert_eq!(v["http"]["request"]["method"], "GET");
+    }
+
+    #[test]
     fn values_borrow_from_the_record() {
         let events = parse(DOC_FULL).unwrap();
-        for key in ["aws.s3access.bucket", "aws.s3access.request_uri", "url.path", "client.ip", "user_agent.original"] {
-            assert!(matches!(events[0].get(key), Some(Value::Str(Cow::Borrowed(_)))), "{key}");
+        for key in [
+            "aws.s3access.bucket",
+            "aws.s3access.request_uri",
+            "url.path",
+            "client.ip",
+            "user_agent.original",
+        ] {
+            assert!(
+                matches!(events[0].get(key), Some(Value::Str(Cow::Borrowed(_)))),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn fields_are_pushed_in_serialization_order() {
+        let key = |k: &str| {
+            k.bytes()
+                .map(|c| if c == b'.' { 0 } else { c })
+                .collect::<Vec<u8>>()
+        };
+        for line in include_str!("../../tests/fixtures/aws.s3access/s3access.log").lines() {
+            let events = parse(line).unwrap();
+            let keys: Vec<Vec<u8>> = events[0].fields().map(|(k, _)| key(k)).collect();
+            assert!(keys.windows(2).all(|w| w[0] < w[1]), "{line}");
         }
     }
 

@@ -74,7 +74,10 @@ impl Cache {
 
     /// An empty cache.
     pub fn new() -> Self {
-        Cache { entries: Vec::with_capacity(Self::CAPACITY), next: 0 }
+        Cache {
+            entries: Vec::with_capacity(Self::CAPACITY),
+            next: 0,
+        }
     }
 
     /// Like [`insert`], analysing `original` only if it is not remembered.
@@ -127,7 +130,11 @@ pub fn parse(original: &str) -> UserAgent<'_> {
     let os = a.os.as_ref();
     let os_version = os.and_then(|o| version(original, &o.v));
     UserAgent {
-        name: a.agent.as_ref().and_then(|n| n.name.get(original)).map_or(Cow::Borrowed("Other"), Cow::Borrowed),
+        name: a
+            .agent
+            .as_ref()
+            .and_then(|n| n.name.get(original))
+            .map_or(Cow::Borrowed("Other"), Cow::Borrowed),
         version: a.agent.as_ref().and_then(|n| version(original, &n.v)),
         os_name: os.and_then(|o| o.name.get(original)).map(Cow::Borrowed),
         os_full: os.and_then(|o| full(original, o, os_version.as_ref()?)),
@@ -136,27 +143,29 @@ pub fn parse(original: &str) -> UserAgent<'_> {
     }
 }
 
+/// Sets the fields in the order the serializer sorts them into.
 fn apply<'a>(event: &mut Event<'a>, ua: &'a str, a: &Analysis) {
-    event.insert("user_agent.original", ua);
+    event.insert("user_agent.device.name", a.device.text(ua));
     match a.agent.as_ref().and_then(|n| n.name.get(ua)) {
         Some(name) => event.insert("user_agent.name", name),
         None => event.insert("user_agent.name", "Other"),
     }
-    if let Some(v) = a.agent.as_ref().and_then(|n| version(ua, &n.v)) {
-        event.insert("user_agent.version", v);
-    }
+    event.insert("user_agent.original", ua);
     if let Some(os) = &a.os {
         if let Some(name) = os.name.get(ua) {
+            let version = version(ua, &os.v);
+            if let Some(f) = version.as_ref().and_then(|v| full(ua, os, v)) {
+                event.insert("user_agent.os.full", f);
+            }
             event.insert("user_agent.os.name", name);
-            if let Some(v) = version(ua, &os.v) {
-                if let Some(f) = full(ua, os, &v) {
-                    event.insert("user_agent.os.full", f);
-                }
+            if let Some(v) = version {
                 event.insert("user_agent.os.version", v);
             }
         }
     }
-    event.insert("user_agent.device.name", a.device.text(ua));
+    if let Some(v) = a.agent.as_ref().and_then(|n| version(ua, &n.v)) {
+        event.insert("user_agent.version", v);
+    }
 }
 
 /// A piece of output text: a span of the user agent, a fixed string, or nothing.
@@ -186,7 +195,10 @@ struct Named {
 
 impl Named {
     fn lit(name: &'static str, v: [T; 4]) -> Self {
-        Named { name: T::Lit(name), v }
+        Named {
+            name: T::Lit(name),
+            v,
+        }
     }
 }
 
@@ -198,10 +210,16 @@ struct Device {
 }
 
 impl Device {
-    const OTHER: Device = Device { prefix: "", name: T::Lit("Other") };
+    const OTHER: Device = Device {
+        prefix: "",
+        name: T::Lit("Other"),
+    };
 
     fn lit(name: &'static str) -> Option<Device> {
-        Some(Device { prefix: "", name: T::Lit(name) })
+        Some(Device {
+            prefix: "",
+            name: T::Lit(name),
+        })
     }
 
     fn text<'a>(&self, ua: &'a str) -> Cow<'a, str> {
@@ -224,7 +242,11 @@ struct Analysis {
 impl Analysis {
     fn of(ua: &str) -> Analysis {
         let b = ua.as_bytes();
-        Analysis { agent: agent(b), os: os(b), device: device(b).unwrap_or(Device::OTHER) }
+        Analysis {
+            agent: agent(b),
+            os: os(b),
+            device: device(b).unwrap_or(Device::OTHER),
+        }
     }
 }
 
@@ -290,7 +312,11 @@ fn word_start(b: &[u8], i: usize) -> bool {
 
 /// End of the run of ASCII digits starting at `i`, if there is at least one.
 fn digits(b: &[u8], i: usize) -> Option<usize> {
-    let n = b.get(i..)?.iter().take_while(|c| c.is_ascii_digit()).count();
+    let n = b
+        .get(i..)?
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
     (n > 0).then_some(i + n)
 }
 
@@ -328,7 +354,12 @@ fn find_from(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 }
 
 /// `NAME/` + dotted version at every occurrence of `NAME/`; the first that matches.
-fn name_slash_version(b: &[u8], name: &'static str, min: usize, max: usize) -> Option<(usize, [T; 4])> {
+fn name_slash_version(
+    b: &[u8],
+    name: &'static str,
+    min: usize,
+    max: usize,
+) -> Option<(usize, [T; 4])> {
     let pat = name.as_bytes();
     find_all(b, pat).find_map(|p| {
         let at = p + pat.len();
@@ -341,7 +372,11 @@ fn name_slash_version(b: &[u8], name: &'static str, min: usize, max: usize) -> O
 
 /// The earliest of several alternatives, as a regex alternation would find it.
 fn earliest<I: IntoIterator<Item = Option<(usize, Named)>>>(alternatives: I) -> Option<Named> {
-    alternatives.into_iter().flatten().min_by_key(|(p, _)| *p).map(|(_, n)| n)
+    alternatives
+        .into_iter()
+        .flatten()
+        .min_by_key(|(p, _)| *p)
+        .map(|(_, n)| n)
 }
 
 /// `NAME(?:[ /](\d+)(?:\.(\d+)|)(?:\.(\d+)|)|)` for each name; the earliest
@@ -349,14 +384,22 @@ fn earliest<I: IntoIterator<Item = Option<(usize, Named)>>>(alternatives: I) -> 
 fn optional_version(b: &[u8], names: &[&'static str], word: bool) -> Option<Named> {
     earliest(names.iter().map(|name| {
         let pat = name.as_bytes();
-        find_all(b, pat).find(|&p| !word || word_start(b, p)).map(|p| {
-            let at = p + pat.len();
-            let v = match b.get(at) {
-                Some(b' ' | b'/') => dotted(b, at + 1, 1, 3).map_or([T::No; 4], |(v, _)| v),
-                _ => [T::No; 4],
-            };
-            (p, Named { name: T::Span(p, at), v })
-        })
+        find_all(b, pat)
+            .find(|&p| !word || word_start(b, p))
+            .map(|p| {
+                let at = p + pat.len();
+                let v = match b.get(at) {
+                    Some(b' ' | b'/') => dotted(b, at + 1, 1, 3).map_or([T::No; 4], |(v, _)| v),
+                    _ => [T::No; 4],
+                };
+                (
+                    p,
+                    Named {
+                        name: T::Span(p, at),
+                        v,
+                    },
+                )
+            })
     }))
 }
 
@@ -417,7 +460,13 @@ fn aws_client(b: &[u8]) -> Option<Named> {
             return None;
         }
         let (v, _) = dotted(b, p + len + 1, 2, 3)?;
-        Some((p, Named { name: T::Span(p, p + len), v }))
+        Some((
+            p,
+            Named {
+                name: T::Span(p, p + len),
+                v,
+            },
+        ))
     };
     let boto = find_all(b, b"Boto").find_map(|p| {
         let len = if b.get(p + 4) == Some(&b'3') { 5 } else { 4 };
@@ -477,16 +526,29 @@ fn bot(b: &[u8]) -> Option<Named> {
             Some(b'/' | b' ') => dotted(b, end + 1, 1, 3).map_or([T::No; 4], |(v, _)| v),
             _ => [T::No; 4],
         };
-        Some((start, Named { name: T::Span(start, end), v }))
+        Some((
+            start,
+            Named {
+                name: T::Span(start, end),
+                v,
+            },
+        ))
     };
     let ends_bot = |p: usize| -> Option<(usize, Named)> {
         // `[^C][^Uu][Bb]ot\b`: a word boundary after `bot`, not part of CUBOT.
-        if b.get(p + 3).is_some_and(|&c| is_word(c)) || p < 2 || b[p - 2] == b'C' || matches!(b[p - 1], b'U' | b'u') {
+        if b.get(p + 3).is_some_and(|&c| is_word(c))
+            || p < 2
+            || b[p - 2] == b'C'
+            || matches!(b[p - 1], b'U' | b'u')
+        {
             return None;
         }
         candidate(p, 3)
     };
-    let bots = find_all(b, b"bot").chain(find_all(b, b"Bot")).filter_map(ends_bot).min_by_key(|(p, _)| *p);
+    let bots = find_all(b, b"bot")
+        .chain(find_all(b, b"Bot"))
+        .filter_map(ends_bot)
+        .min_by_key(|(p, _)| *p);
     let spiders = [&b"spider"[..], b"Spider", b"crawl", b"Crawl"]
         .iter()
         .filter_map(|k| find(b, k).and_then(|p| candidate(p, k.len())))
@@ -566,7 +628,9 @@ fn samsung_internet(b: &[u8]) -> Option<Named> {
 /// Chrome on phones and in Android web views (4-part versions).
 fn chrome_mobile(b: &[u8]) -> Option<Named> {
     let chrome4 = |from: usize| -> Option<([T; 4], usize)> {
-        find_all(b, b"Chrome/").filter(|&p| p >= from).find_map(|p| dotted(b, p + 7, 4, 4))
+        find_all(b, b"Chrome/")
+            .filter(|&p| p >= from)
+            .find_map(|p| dotted(b, p + 7, 4, 4))
     };
     if let Some(p) = find(b, b"Version/") {
         if let Some((v, _)) = chrome4(p + 8) {
@@ -587,7 +651,9 @@ fn chrome_mobile(b: &[u8]) -> Option<Named> {
     // `(Chrome)/(\d+)\.(\d+)\.(\d+)\.(\d+) Mobile(?:[ /]|$)`
     for p in find_all(b, b"Chrome/") {
         if let Some((v, end)) = dotted(b, p + 7, 4, 4) {
-            if b[end..].starts_with(b" Mobile") && matches!(b.get(end + 7), None | Some(b' ' | b'/')) {
+            if b[end..].starts_with(b" Mobile")
+                && matches!(b.get(end + 7), None | Some(b' ' | b'/'))
+            {
                 return Some(Named::lit("Chrome Mobile", v));
             }
         }
@@ -607,11 +673,18 @@ fn yandex(b: &[u8]) -> Option<Named> {
 
 fn vivaldi_edge_chrome(b: &[u8]) -> Option<Named> {
     if let Some((p, v)) = name_slash_version(b, "Vivaldi", 3, 3) {
-        return Some(Named { name: T::Span(p, p + 7), v });
+        return Some(Named {
+            name: T::Span(p, p + 7),
+            v,
+        });
     }
     // `(Edge?)/(\d+)(?:\.(\d+)|)(?:\.(\d+)|)(?:\.(\d+)|)` → Edge
     let edge = find_all(b, b"Edg").find_map(|p| {
-        let at = if b.get(p + 3) == Some(&b'e') { p + 4 } else { p + 3 };
+        let at = if b.get(p + 3) == Some(&b'e') {
+            p + 4
+        } else {
+            p + 3
+        };
         if b.get(at) != Some(&b'/') {
             return None;
         }
@@ -626,7 +699,10 @@ fn vivaldi_edge_chrome(b: &[u8]) -> Option<Named> {
             Some(b'/') => dotted(b, p + 15, 3, 3).map_or([T::No; 4], |(v, _)| v),
             _ => [T::No; 4],
         };
-        return Some(Named { name: T::Span(p, p + 14), v });
+        return Some(Named {
+            name: T::Span(p, p + 14),
+            v,
+        });
     }
     // `(Chromium|Chrome)/(\d+)\.(\d+)(?:\.(\d+)|)(?:\.(\d+)|)`
     find_all(b, b"Chrom").find_map(|p| {
@@ -637,19 +713,31 @@ fn vivaldi_edge_chrome(b: &[u8]) -> Option<Named> {
         } else {
             return None;
         };
-        dotted(b, p + len + 1, 2, 4).map(|(v, _)| Named { name: T::Span(p, p + len), v })
+        dotted(b, p + len + 1, 2, 4).map(|(v, _)| Named {
+            name: T::Span(p, p + len),
+            v,
+        })
     })
 }
 
 /// Safari and web views on iPhone, iPad and iPod.
 fn mobile_safari(b: &[u8]) -> Option<Named> {
-    let device = [&b"iPod"[..], b"iPhone", b"iPad"].iter().filter_map(|d| find(b, d).map(|p| (p, d.len()))).min();
+    let device = [&b"iPod"[..], b"iPhone", b"iPad"]
+        .iter()
+        .filter_map(|d| find(b, d).map(|p| (p, d.len())))
+        .min();
     let (dp, dlen) = device?;
-    let safari_after = |p: usize| find_from(b, b"Safari", p).is_some_and(|q| q > 0 && matches!(b[q - 1], b' ' | b'+'));
+    let safari_after = |p: usize| {
+        find_from(b, b"Safari", p).is_some_and(|q| q > 0 && matches!(b[q - 1], b' ' | b'+'))
+    };
     // `(iPod|iPhone|iPad).+Version/(\d+)\.(\d+)(?:\.(\d+)|)(.*[ +]Safari)?`
     if let Some(q) = find_from(b, b"Version/", dp + dlen + 1) {
         if let Some((v, end)) = dotted(b, q + 8, 2, 3) {
-            let name = if safari_after(end) { "Mobile Safari" } else { "Mobile Safari UI/WKWebView" };
+            let name = if safari_after(end) {
+                "Mobile Safari"
+            } else {
+                "Mobile Safari UI/WKWebView"
+            };
             return Some(Named::lit(name, v));
         }
     }
@@ -678,14 +766,22 @@ fn mobile_safari(b: &[u8]) -> Option<Named> {
             });
             if let Some((v, end)) = os {
                 if let Some(m) = find_from(b, b"Mobile", end) {
-                    let name = if safari_after(m) { "Mobile Safari" } else { "Mobile Safari UI/WKWebView" };
+                    let name = if safari_after(m) {
+                        "Mobile Safari"
+                    } else {
+                        "Mobile Safari UI/WKWebView"
+                    };
                     return Some(Named::lit(name, v));
                 }
             }
         }
     }
     // `(iPod|iPhone|iPad).* Safari`, then the device alone.
-    let name = if find_from(b, b" Safari", dp + dlen).is_some() { "Mobile Safari" } else { "Mobile Safari UI/WKWebView" };
+    let name = if find_from(b, b" Safari", dp + dlen).is_some() {
+        "Mobile Safari"
+    } else {
+        "Mobile Safari UI/WKWebView"
+    };
     Some(Named::lit(name, [T::No; 4]))
 }
 
@@ -699,7 +795,12 @@ fn safari(b: &[u8]) -> Option<Named> {
         }
     }
     // `(Safari)/\d+`
-    find_all(b, b"Safari/").find(|&p| digits(b, p + 7).is_some()).map(|p| Named { name: T::Span(p, p + 6), v: [T::No; 4] })
+    find_all(b, b"Safari/")
+        .find(|&p| digits(b, p + 7).is_some())
+        .map(|p| Named {
+            name: T::Span(p, p + 6),
+            v: [T::No; 4],
+        })
 }
 
 /// `(Trident)/(7|8)\.(0)` and older: IE by its engine version.
@@ -712,7 +813,10 @@ fn trident(b: &[u8]) -> Option<Named> {
             (Some(b'4'), Some(b'.'), Some(b'0')) => "8",
             _ => return None,
         };
-        Some(Named::lit("IE", [T::Lit(major), T::Span(p + 10, p + 11), T::No, T::No]))
+        Some(Named::lit(
+            "IE",
+            [T::Lit(major), T::Span(p + 10, p + 11), T::No, T::No],
+        ))
     })
 }
 
@@ -724,7 +828,10 @@ fn apple_mail(b: &[u8]) -> Option<Named> {
 /// whose empty third group gives Elasticsearch's `89.0.`.
 fn firefox(b: &[u8]) -> Option<Named> {
     if let Some((p, v)) = name_slash_version(b, "Firefox", 3, 3) {
-        return Some(Named { name: T::Span(p, p + 7), v });
+        return Some(Named {
+            name: T::Span(p, p + 7),
+            v,
+        });
     }
     find_all(b, b"Firefox/").find_map(|p| {
         let (mut v, end) = dotted(b, p + 8, 2, 2)?;
@@ -733,7 +840,10 @@ fn firefox(b: &[u8]) -> Option<Named> {
         } else {
             T::Lit("")
         };
-        Some(Named { name: T::Span(p, p + 7), v })
+        Some(Named {
+            name: T::Span(p, p + 7),
+            v,
+        })
     })
 }
 
@@ -787,15 +897,29 @@ fn java(b: &[u8]) -> Option<Named> {
         while matches!(b.get(s), Some(b'_' | b'-')) {
             s += 1;
         }
-        let e3 = s + b[s..].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
-        Some(Named { name: T::Span(p, p + 4), v: [T::Span(e0 + 1, e1), T::Span(e1 + 1, e2), T::Span(s, e3), T::No] })
+        let e3 = s + b[s..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        Some(Named {
+            name: T::Span(p, p + 4),
+            v: [
+                T::Span(e0 + 1, e1),
+                T::Span(e1 + 1, e2),
+                T::Span(s, e3),
+                T::No,
+            ],
+        })
     })
 }
 
 /// Cloud storage tools anchored at the start: Cyberduck, S3 Browser, rclone.
 fn storage_tool(b: &[u8]) -> Option<Named> {
     if b.starts_with(b"Cyberduck/") {
-        return dotted(b, 10, 3, 3).map(|(v, _)| Named { name: T::Span(0, 9), v });
+        return dotted(b, 10, 3, 3).map(|(v, _)| Named {
+            name: T::Span(0, 9),
+            v,
+        });
     }
     if b.starts_with(b"S3 Browser ") {
         // `(S3 Browser) (\d+)-(\d+)-(\d+)`
@@ -804,10 +928,21 @@ fn storage_tool(b: &[u8]) -> Option<Named> {
         let e1 = digits(b, e0 + 1)?;
         (b.get(e1) == Some(&b'-')).then_some(())?;
         let e2 = digits(b, e1 + 1)?;
-        return Some(Named { name: T::Span(0, 10), v: [T::Span(11, e0), T::Span(e0 + 1, e1), T::Span(e1 + 1, e2), T::No] });
+        return Some(Named {
+            name: T::Span(0, 10),
+            v: [
+                T::Span(11, e0),
+                T::Span(e0 + 1, e1),
+                T::Span(e1 + 1, e2),
+                T::No,
+            ],
+        });
     }
     if b.starts_with(b"rclone/v") {
-        return dotted(b, 8, 2, 2).map(|(v, _)| Named { name: T::Span(0, 6), v });
+        return dotted(b, 8, 2, 2).map(|(v, _)| Named {
+            name: T::Span(0, 6),
+            v,
+        });
     }
     None
 }
@@ -835,7 +970,10 @@ fn windows_phone(b: &[u8]) -> Option<Named> {
         if b[i..].starts_with(b"OS") && matches!(b.get(i + 2), Some(b' ' | b'/')) {
             i += 3;
         }
-        dotted(b, i, 2, 2).map(|(v, _)| Named { name: T::Span(p, p + 13), v })
+        dotted(b, i, 2, 2).map(|(v, _)| Named {
+            name: T::Span(p, p + 13),
+            v,
+        })
     })
 }
 
@@ -856,12 +994,18 @@ fn android(b: &[u8]) -> Option<Named> {
             }
         }
         if matches!(b.get(end), Some(b'.' | b'-')) {
-            let n = b[end + 1..].iter().take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit()).count();
+            let n = b[end + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                .count();
             if n > 0 {
                 v[2] = T::Span(end + 1, end + 1 + n);
             }
         }
-        Some(Named { name: T::Span(p, p + 7), v })
+        Some(Named {
+            name: T::Span(p, p + 7),
+            v,
+        })
     })
 }
 
@@ -886,21 +1030,38 @@ fn windows(b: &[u8]) -> Option<Named> {
         ("WindowsCE", "CE", None),
     ];
     let lit = |v1: &'static str, v2: Option<&'static str>| {
-        Named::lit("Windows", [T::Lit(v1), v2.map_or(T::No, T::Lit), T::No, T::No])
+        Named::lit(
+            "Windows",
+            [T::Lit(v1), v2.map_or(T::No, T::Lit), T::No, T::No],
+        )
     };
     // "Windows NT 5.2" covers "Windows (?:NT 5\.2|NT 5\.1)" as one rule: the earliest wins.
-    if let Some(r) = RULES.iter().find(|(pat, ..)| find(b, pat.as_bytes()).is_some()) {
+    if let Some(r) = RULES
+        .iter()
+        .find(|(pat, ..)| find(b, pat.as_bytes()).is_some())
+    {
         return Some(lit(r.1, r.2));
     }
     // `Win(?:dows)? ?(95|98|3.1|NT|ME|2000|XP|Vista|7|CE)` → Windows $1
-    const TAILS: &[&str] = &["95", "98", "3.1", "NT", "ME", "2000", "XP", "Vista", "7", "CE"];
+    const TAILS: &[&str] = &[
+        "95", "98", "3.1", "NT", "ME", "2000", "XP", "Vista", "7", "CE",
+    ];
     let tail = find_all(b, b"Win").find_map(|p| {
         let mut i = p + 3;
         if b[i..].starts_with(b"dows") {
             i += 4;
         }
-        let try_at = |i: usize| TAILS.iter().find(|t| b[i..].starts_with(t.as_bytes())).map(|t| (i, t.len()));
-        let hit = if b.get(i) == Some(&b' ') { try_at(i + 1).or_else(|| try_at(i)) } else { try_at(i) };
+        let try_at = |i: usize| {
+            TAILS
+                .iter()
+                .find(|t| b[i..].starts_with(t.as_bytes()))
+                .map(|t| (i, t.len()))
+        };
+        let hit = if b.get(i) == Some(&b' ') {
+            try_at(i + 1).or_else(|| try_at(i))
+        } else {
+            try_at(i)
+        };
         hit.map(|(s, len)| Named::lit("Windows", [T::Span(s, s + len), T::No, T::No, T::No]))
     });
     if tail.is_some() {
@@ -919,7 +1080,10 @@ fn windows(b: &[u8]) -> Option<Named> {
 /// then `(?:PPC|Intel) (Mac OS X)` without a version.
 fn mac_os_x(b: &[u8]) -> Option<Named> {
     let versioned = find_all(b, b"OS").find_map(|p| {
-        let pre_ok = b[..p].ends_with(b"Mac") || b[..p].ends_with(b"Mac ") || b[..p].ends_with(b"Mac+") || b[..p].ends_with(b"; ");
+        let pre_ok = b[..p].ends_with(b"Mac")
+            || b[..p].ends_with(b"Mac ")
+            || b[..p].ends_with(b"Mac+")
+            || b[..p].ends_with(b"; ");
         if !pre_ok || !matches!(b.get(p + 2), Some(b' ' | b'+')) || b.get(p + 3) != Some(&b'X') {
             return None;
         }
@@ -955,12 +1119,23 @@ fn mac_os_x(b: &[u8]) -> Option<Named> {
 
 fn ios(b: &[u8]) -> Option<Named> {
     // `(CPU[ +]OS|iPhone[ +]OS|CPU[ +]iPhone|CPU IPhone OS)[ +]+(\d+)[_\.](\d+)(?:[_\.](\d+)|)`
-    const LEADS: &[&str] = &["CPU OS", "CPU+OS", "iPhone OS", "iPhone+OS", "CPU iPhone", "CPU+iPhone", "CPU IPhone OS"];
+    const LEADS: &[&str] = &[
+        "CPU OS",
+        "CPU+OS",
+        "iPhone OS",
+        "iPhone+OS",
+        "CPU iPhone",
+        "CPU+iPhone",
+        "CPU IPhone OS",
+    ];
     let mut best: Option<(usize, Named)> = None;
     for lead in LEADS {
         for p in find_all(b, lead.as_bytes()) {
             let mut i = p + lead.len();
-            let spaces = b[i..].iter().take_while(|c| matches!(c, b' ' | b'+')).count();
+            let spaces = b[i..]
+                .iter()
+                .take_while(|c| matches!(c, b' ' | b'+'))
+                .count();
             if spaces == 0 {
                 continue;
             }
@@ -969,7 +1144,9 @@ fn ios(b: &[u8]) -> Option<Named> {
             if !matches!(b.get(e0), Some(b'_' | b'.')) {
                 continue;
             }
-            let Some(e1) = digits(b, e0 + 1) else { continue };
+            let Some(e1) = digits(b, e0 + 1) else {
+                continue;
+            };
             let mut v = [T::Span(i, e0), T::Span(e0 + 1, e1), T::No, T::No];
             if matches!(b.get(e1), Some(b'_' | b'.')) {
                 if let Some(e2) = digits(b, e1 + 1) {
@@ -1027,7 +1204,10 @@ fn ios(b: &[u8]) -> Option<Named> {
 fn chrome_os(b: &[u8]) -> Option<Named> {
     find_all(b, b"CrOS ").find_map(|p| {
         let i = p + 5;
-        let n = b[i..].iter().take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || **c == b'_').count();
+        let n = b[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || **c == b'_')
+            .count();
         if n == 0 || b.get(i + n) != Some(&b' ') {
             return None;
         }
@@ -1036,12 +1216,22 @@ fn chrome_os(b: &[u8]) -> Option<Named> {
 }
 
 fn debian(b: &[u8]) -> Option<Named> {
-    (find(b, b"Debian").is_some() || find(b, b"debian").is_some()).then(|| Named::lit("Debian", [T::No; 4]))
+    (find(b, b"Debian").is_some() || find(b, b"debian").is_some())
+        .then(|| Named::lit("Debian", [T::No; 4]))
 }
 
 /// `(Fedora|Red Hat|Ubuntu|Lubuntu|Slackware|FreeBSD|OpenBSD|NetBSD)[/ ](\d+)\.(\d+)…`
 fn distribution_with_version(b: &[u8]) -> Option<Named> {
-    const NAMES: &[&str] = &["Fedora", "Red Hat", "Ubuntu", "Lubuntu", "Slackware", "FreeBSD", "OpenBSD", "NetBSD"];
+    const NAMES: &[&str] = &[
+        "Fedora",
+        "Red Hat",
+        "Ubuntu",
+        "Lubuntu",
+        "Slackware",
+        "FreeBSD",
+        "OpenBSD",
+        "NetBSD",
+    ];
     earliest(NAMES.iter().map(|name| {
         let pat = name.as_bytes();
         find_all(b, pat).find_map(|p| {
@@ -1049,7 +1239,15 @@ fn distribution_with_version(b: &[u8]) -> Option<Named> {
             if !matches!(b.get(at), Some(b'/' | b' ')) {
                 return None;
             }
-            dotted(b, at + 1, 2, 4).map(|(v, _)| (p, Named { name: T::Span(p, at), v }))
+            dotted(b, at + 1, 2, 4).map(|(v, _)| {
+                (
+                    p,
+                    Named {
+                        name: T::Span(p, at),
+                        v,
+                    },
+                )
+            })
         })
     }))
 }
@@ -1057,7 +1255,17 @@ fn distribution_with_version(b: &[u8]) -> Option<Named> {
 /// OS names alone: `(Windows|Android|…)`, then `(Ubuntu|Kubuntu|Arch Linux|CentOS|…)`.
 fn bare_os(b: &[u8]) -> Option<Named> {
     let first = |names: &[&'static str]| {
-        earliest(names.iter().map(|n| find(b, n.as_bytes()).map(|p| (p, Named { name: T::Span(p, p + n.len()), v: [T::No; 4] }))))
+        earliest(names.iter().map(|n| {
+            find(b, n.as_bytes()).map(|p| {
+                (
+                    p,
+                    Named {
+                        name: T::Span(p, p + n.len()),
+                        v: [T::No; 4],
+                    },
+                )
+            })
+        }))
     };
     first(&["Windows", "Android"]).or_else(|| {
         first(&[
@@ -1086,7 +1294,10 @@ fn linux(b: &[u8]) -> Option<Named> {
             Some(b' ' | b'/') => dotted(b, p + 6, 2, 3).map_or([T::No; 4], |(v, _)| v),
             _ => [T::No; 4],
         };
-        return Some(Named { name: T::Span(p, p + 5), v });
+        return Some(Named {
+            name: T::Span(p, p + 5),
+            v,
+        });
     }
     if find(b, b"SunOS").is_some() {
         return Some(Named::lit("Solaris", [T::No; 4]));
@@ -1120,13 +1331,29 @@ fn lowercase_prefix<const N: usize>(b: &[u8]) -> ([u8; N], usize) {
 fn mobile_spider(b: &[u8]) -> Option<Device> {
     let (buf, n) = lowercase_prefix::<512>(b);
     let l = &buf[..n];
-    let phone = [&b"iphone"[..], b"windows ce", b"windows phone", b"android"].iter().filter_map(|k| find(l, k)).min()?;
-    let rest = &l[phone..];
-    let hit = [&b"bot-mobile"[..], b"yeti-mobile", b"yrspider", b"bingpreview", b"bot.html", b"spider.html", b"google-inspectiontool"]
+    let phone = [&b"iphone"[..], b"windows ce", b"windows phone", b"android"]
         .iter()
-        .any(|k| find(rest, k).is_some())
-        || [&b"bot/"[..], b"bots/"].iter().any(|k| find_all(rest, k).any(|p| rest.get(p + k.len()).is_some_and(u8::is_ascii_digit)));
-    hit.then(|| Device { prefix: "", name: T::Lit("Spider") })
+        .filter_map(|k| find(l, k))
+        .min()?;
+    let rest = &l[phone..];
+    let hit = [
+        &b"bot-mobile"[..],
+        b"yeti-mobile",
+        b"yrspider",
+        b"bingpreview",
+        b"bot.html",
+        b"spider.html",
+        b"google-inspectiontool",
+    ]
+    .iter()
+    .any(|k| find(rest, k).is_some())
+        || [&b"bot/"[..], b"bots/"].iter().any(|k| {
+            find_all(rest, k).any(|p| rest.get(p + k.len()).is_some_and(u8::is_ascii_digit))
+        });
+    hit.then_some(Device {
+        prefix: "",
+        name: T::Lit("Spider"),
+    })
 }
 
 fn apple_device(b: &[u8]) -> Option<Device> {
@@ -1161,16 +1388,39 @@ fn android_device(b: &[u8]) -> Option<Device> {
         if e == 0 || e == usize::MAX || window[..e].contains(&b';') {
             return None;
         }
-        let prefix = if window.starts_with(b"SM-") { "Samsung " } else { "" };
-        Some(Device { prefix, name: T::Span(s, s + e) })
+        // Samsung models read `SM-…` or `SAMSUNG SM-…`; uap names them `Samsung SM-…`.
+        let brand = [&b"SAMSUNG "[..], b"Samsung "]
+            .iter()
+            .find(|b| window[..e].starts_with(b) && window[b.len()..e].starts_with(b"SM-"))
+            .map_or(0, |b| b.len());
+        let prefix = if window[brand..e].starts_with(b"SM-") {
+            "Samsung "
+        } else {
+            ""
+        };
+        Some(Device {
+            prefix,
+            name: T::Span(s + brand, s + e),
+        })
     })
 }
 
 fn generic_smartphone(b: &[u8]) -> Option<Device> {
-    [&b"Android"[..], b"iPhone OS", b"Windows Phone", b"Windows CE", b"Symbian", b"Opera Mobi", b"MobileSafari"]
-        .iter()
-        .any(|k| find(b, k).is_some())
-        .then(|| Device { prefix: "", name: T::Lit("Generic Smartphone") })
+    [
+        &b"Android"[..],
+        b"iPhone OS",
+        b"Windows Phone",
+        b"Windows CE",
+        b"Symbian",
+        b"Opera Mobi",
+        b"MobileSafari",
+    ]
+    .iter()
+    .any(|k| find(b, k).is_some())
+    .then_some(Device {
+        prefix: "",
+        name: T::Lit("Generic Smartphone"),
+    })
 }
 
 /// uap's catch-all crawler rule: any of these words (case-insensitive)
@@ -1179,14 +1429,23 @@ fn spider(b: &[u8]) -> Option<Device> {
     const WINDOW: usize = 100;
     let (buf, n) = lowercase_prefix::<160>(b);
     let l = &buf[..n];
-    let anchored = [&b"ning"[..], b"java/", b"jnlp/", b"voyager"].iter().any(|k| l.starts_with(k));
+    let anchored = [&b"ning"[..], b"java/", b"jnlp/", b"voyager"]
+        .iter()
+        .any(|k| l.starts_with(k));
     let hit = anchored
         || (0..n.min(WINDOW + 1)).any(|i| {
             let at = &l[i..];
-            spider_words(l[i]).iter().any(|w| at.starts_with(w.as_bytes()))
-                || (l[i] == b'g' && at.starts_with(b"google") && find(&at[6..], b"/+/web/snippet").is_some())
+            spider_words(l[i])
+                .iter()
+                .any(|w| at.starts_with(w.as_bytes()))
+                || (l[i] == b'g'
+                    && at.starts_with(b"google")
+                    && find(&at[6..], b"/+/web/snippet").is_some())
         });
-    hit.then(|| Device { prefix: "", name: T::Lit("Spider") })
+    hit.then_some(Device {
+        prefix: "",
+        name: T::Lit("Spider"),
+    })
 }
 
 /// The crawler words of uap's spider rule, by first letter (words that
@@ -1198,9 +1457,21 @@ fn spider_words(first: u8) -> &'static [&'static str] {
         b'c' => &["crawl", "cibra", "charlotte"],
         b'd' => &["daum", "dataparksearch"],
         b'f' => &["favicon", "findlinks", "facebookexternalhit"],
-        b'g' => &["genieo", "gomezagent", "google-http-java-client", "google web preview", "google-inspectiontool"],
+        b'g' => &[
+            "genieo",
+            "gomezagent",
+            "google-http-java-client",
+            "google web preview",
+            "google-inspectiontool",
+        ],
         b'h' => &["htdig", "heritrix", "holmes", "http%20client"],
-        b'i' => &["ichiro", "indexer", "icarus6j", "iltrovatore-setaccio", "internetarchive"],
+        b'i' => &[
+            "ichiro",
+            "indexer",
+            "icarus6j",
+            "iltrovatore-setaccio",
+            "internetarchive",
+        ],
         b'l' => &["lycos", "larbin"],
         b'm' => &["mogimogi", "masscan"],
         b'n' => &["nutch", "netvibes", "netresearch", "newsgator"],
@@ -1227,7 +1498,14 @@ fn spider_words(first: u8) -> &'static [&'static str] {
         ],
         b't' => &["teoma", "tlsprober"],
         b'v' => &["voila", "vortex"],
-        b'w' => &["whatweb", "winhttp", "wordpress", "wsr-agent", "webthumbnail", "whatsapp"],
+        b'w' => &[
+            "whatweb",
+            "winhttp",
+            "wordpress",
+            "wsr-agent",
+            "webthumbnail",
+            "whatsapp",
+        ],
         b'x' => &["xenu"],
         b'y' => &["yahoo", "yeti"],
         b'z' => &["zao", "zeal", "zooshot"],
@@ -1240,7 +1518,14 @@ mod tests {
     use super::*;
 
     /// (name, version, os.name, os.version, os.full, device)
-    type Expected<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>, &'a str);
+    type Expected<'a> = (
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a str,
+    );
 
     fn check(ua: &str, want: Expected<'_>) {
         let got = parse(ua);
@@ -1273,7 +1558,17 @@ mod tests {
             "aws-cli/1.16.248 Python/3.4.7 Linux/4.9.184-0.1.ac.235.83.329.metal1.x86_64 botocore/1.12.239",
             ("aws-cli", Some("1.16.248"), Some("Linux"), Some("4.9.184"), Some("Linux 4.9.184"), "Spider"),
         );
-        check("aws-cli/1.3.2 Python/2.7.5 Windows/7", ("aws-cli", Some("1.3.2"), Some("Windows"), None, None, "Other"));
+        check(
+            "aws-cli/1.3.2 Python/2.7.5 Windows/7",
+            (
+                "aws-cli",
+                Some("1.3.2"),
+                Some("Windows"),
+                None,
+                None,
+                "Other",
+            ),
+        );
     }
 
     #[test]
@@ -1306,18 +1601,84 @@ mod tests {
             "Boto3/1.28.62 md/Botocore#1.31.62 ua/2.0 os/linux#5.10.0 md/arch#x86_64 lang/python#3.11.6 Botocore/1.31.62",
             ("Boto3", Some("1.28.62"), Some("Linux"), None, None, "Spider"),
         );
-        check("Boto/2.49.0 Python/2.7.18 Linux/5.4.0", ("Boto", Some("2.49.0"), Some("Linux"), Some("5.4.0"), Some("Linux 5.4.0"), "Spider"));
-        check("aws-sdk-ruby2/2.11.632 ruby/2.7.0 x86_64-linux", ("aws-sdk-ruby2", Some("2.11.632"), Some("Linux"), None, None, "Other"));
-        check("aws-sdk-dotnet-45/3.3.104.1 aws-sdk-dotnet-core/3.3.104.1", ("aws-sdk-dotnet-45", Some("3.3.104"), None, None, None, "Other"));
-        check("aws-sdk-cpp/1.9.0 Linux/5.4 x86_64", ("aws-sdk-cpp", Some("1.9.0"), Some("Linux"), Some("5.4"), Some("Linux 5.4"), "Other"));
-        check("JetS3t/0.9.4 (Linux/4.14; amd64; en)", ("JetS3t", Some("0.9.4"), Some("Linux"), Some("4.14"), Some("Linux 4.14"), "Other"));
-        check("s3fs/1.90 (commit hash 1a2b; OpenSSL)", ("s3fs", Some("1.90"), None, None, None, "Other"));
+        check(
+            "Boto/2.49.0 Python/2.7.18 Linux/5.4.0",
+            (
+                "Boto",
+                Some("2.49.0"),
+                Some("Linux"),
+                Some("5.4.0"),
+                Some("Linux 5.4.0"),
+                "Spider",
+            ),
+        );
+        check(
+            "aws-sdk-ruby2/2.11.632 ruby/2.7.0 x86_64-linux",
+            (
+                "aws-sdk-ruby2",
+                Some("2.11.632"),
+                Some("Linux"),
+                None,
+                None,
+                "Other",
+            ),
+        );
+        check(
+            "aws-sdk-dotnet-45/3.3.104.1 aws-sdk-dotnet-core/3.3.104.1",
+            (
+                "aws-sdk-dotnet-45",
+                Some("3.3.104"),
+                None,
+                None,
+                None,
+                "Other",
+            ),
+        );
+        check(
+            "aws-sdk-cpp/1.9.0 Linux/5.4 x86_64",
+            (
+                "aws-sdk-cpp",
+                Some("1.9.0"),
+                Some("Linux"),
+                Some("5.4"),
+                Some("Linux 5.4"),
+                "Other",
+            ),
+        );
+        check(
+            "JetS3t/0.9.4 (Linux/4.14; amd64; en)",
+            (
+                "JetS3t",
+                Some("0.9.4"),
+                Some("Linux"),
+                Some("4.14"),
+                Some("Linux 4.14"),
+                "Other",
+            ),
+        );
+        check(
+            "s3fs/1.90 (commit hash 1a2b; OpenSSL)",
+            ("s3fs", Some("1.90"), None, None, None, "Other"),
+        );
     }
 
     #[test]
     fn aws_sdk_go_v2_and_unknown_sdks_are_other() {
-        check("aws-sdk-go-v2/1.21.0 os/linux lang/go#1.20.7", ("Other", None, Some("Linux"), None, None, "Other"));
-        check("aws-sdk-php/3.281.0 OS/Linux/5.10 lang/php/8.2", ("Other", None, Some("Linux"), Some("5.10"), Some("Linux 5.10"), "Other"));
+        check(
+            "aws-sdk-go-v2/1.21.0 os/linux lang/go#1.20.7",
+            ("Other", None, Some("Linux"), None, None, "Other"),
+        );
+        check(
+            "aws-sdk-php/3.281.0 OS/Linux/5.10 lang/php/8.2",
+            (
+                "Other",
+                None,
+                Some("Linux"),
+                Some("5.10"),
+                Some("Linux 5.10"),
+                "Other",
+            ),
+        );
         check("S3Console/0.4", ("Other", None, None, None, None, "Other"));
     }
 
@@ -1325,33 +1686,70 @@ mod tests {
     fn unknown_agents_are_other_without_os() {
         check("Hello, world", ("Other", None, None, None, None, "Other"));
         check("AWSConsole", ("Other", None, None, None, None, "Other"));
-        check("signin.amazonaws.com", ("Other", None, None, None, None, "Other"));
+        check(
+            "signin.amazonaws.com",
+            ("Other", None, None, None, None, "Other"),
+        );
         check("", ("Other", None, None, None, None, "Other"));
     }
 
     #[test]
     fn http_libraries() {
-        check("Go-http-client/1.1", ("Go-http-client", Some("1.1"), None, None, None, "Other"));
+        check(
+            "Go-http-client/1.1",
+            ("Go-http-client", Some("1.1"), None, None, None, "Other"),
+        );
         check(
             "Apache-HttpClient/4.5.13 (Java/1.8.0_312)",
-            ("Apache-HttpClient", Some("4.5.13"), None, None, None, "Other"),
+            (
+                "Apache-HttpClient",
+                Some("4.5.13"),
+                None,
+                None,
+                None,
+                "Other",
+            ),
         );
-        check("okhttp/4.9.0", ("okhttp", Some("4.9.0"), None, None, None, "Other"));
-        check("Python-urllib/3.8", ("Python-urllib", Some("3.8"), None, None, None, "Spider"));
+        check(
+            "okhttp/4.9.0",
+            ("okhttp", Some("4.9.0"), None, None, None, "Other"),
+        );
+        check(
+            "Python-urllib/3.8",
+            ("Python-urllib", Some("3.8"), None, None, None, "Spider"),
+        );
     }
 
     #[test]
     fn curl_wget_and_python_requests() {
-        check("curl/7.46.0", ("curl", Some("7.46.0"), None, None, None, "Other"));
-        check("curl/8.5.0", ("curl", Some("8.5.0"), None, None, None, "Other"));
-        check("Wget/1.21.2 (linux-gnu)", ("Wget", Some("1.21.2"), Some("Linux"), None, None, "Other"));
-        check("python-requests/2.31.0", ("Python Requests", Some("2.31"), None, None, None, "Other"));
-        check("libcurl-agent/1.0", ("libcurl-agent", Some("1.0"), None, None, None, "Other"));
+        check(
+            "curl/7.46.0",
+            ("curl", Some("7.46.0"), None, None, None, "Other"),
+        );
+        check(
+            "curl/8.5.0",
+            ("curl", Some("8.5.0"), None, None, None, "Other"),
+        );
+        check(
+            "Wget/1.21.2 (linux-gnu)",
+            ("Wget", Some("1.21.2"), Some("Linux"), None, None, "Other"),
+        );
+        check(
+            "python-requests/2.31.0",
+            ("Python Requests", Some("2.31"), None, None, None, "Other"),
+        );
+        check(
+            "libcurl-agent/1.0",
+            ("libcurl-agent", Some("1.0"), None, None, None, "Other"),
+        );
     }
 
     #[test]
     fn java_skips_the_leading_one() {
-        check("Java/1.8.0_151", ("Java", Some("8.0.151"), None, None, None, "Spider"));
+        check(
+            "Java/1.8.0_151",
+            ("Java", Some("8.0.151"), None, None, None, "Spider"),
+        );
     }
 
     #[test]
@@ -1432,14 +1830,24 @@ mod tests {
             "Mozilla/5.0 (Linux; Android 10; VOG-L29) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/91.0.4472.120 Mobile Safari/537.36 OPR/63.3.3216.58675",
             ("Opera Mobile", Some("63.3.3216"), Some("Android"), Some("10"), Some("Android 10"), "VOG-L29"),
         );
-        check("Opera/9.80 (Windows NT 6.1; WOW64) Presto/2.12.388 Version/12.18", ("Opera", Some("12.18"), Some("Windows"), Some("7"), Some("Windows 7"), "Other"));
+        check(
+            "Opera/9.80 (Windows NT 6.1; WOW64) Presto/2.12.388 Version/12.18",
+            (
+                "Opera",
+                Some("12.18"),
+                Some("Windows"),
+                Some("7"),
+                Some("Windows 7"),
+                "Other",
+            ),
+        );
     }
 
     #[test]
     fn samsung_internet_yandex_and_vivaldi() {
         check(
             "Mozilla/5.0 (Linux; Android 11; SAMSUNG SM-G991B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/14.2 Chrome/87.0.4280.141 Mobile Safari/537.36",
-            ("Samsung Internet", Some("14.2"), Some("Android"), Some("11"), Some("Android 11"), "SAMSUNG SM-G991B"),
+            ("Samsung Internet", Some("14.2"), Some("Android"), Some("11"), Some("Android 11"), "Samsung SM-G991B"),
         );
         check(
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/90.0.4430.212 YaBrowser/21.5.3.742 Yowser/2.5 Safari/537.36",
@@ -1455,15 +1863,36 @@ mod tests {
     fn firefox_version_keeps_elastics_trailing_dot() {
         check(
             "Mozilla/5.0 (Windows NT 6.1; WOW64; rv:24.0) Gecko/20100101 Firefox/24.0",
-            ("Firefox", Some("24.0."), Some("Windows"), Some("7"), Some("Windows 7"), "Other"),
+            (
+                "Firefox",
+                Some("24.0."),
+                Some("Windows"),
+                Some("7"),
+                Some("Windows 7"),
+                "Other",
+            ),
         );
         check(
             "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/123.0",
-            ("Firefox", Some("123.0."), Some("Linux"), None, None, "Other"),
+            (
+                "Firefox",
+                Some("123.0."),
+                Some("Linux"),
+                None,
+                None,
+                "Other",
+            ),
         );
         check(
             "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:89.0) Gecko/20100101 Firefox/89.0.2",
-            ("Firefox", Some("89.0.2"), Some("Ubuntu"), None, None, "Other"),
+            (
+                "Firefox",
+                Some("89.0.2"),
+                Some("Ubuntu"),
+                None,
+                None,
+                "Other",
+            ),
         );
     }
 
@@ -1471,7 +1900,14 @@ mod tests {
     fn firefox_variants() {
         check(
             "Mozilla/5.0 (Android 11; Mobile; rv:68.0) Gecko/68.0 Firefox/89.0",
-            ("Firefox Mobile", Some("89.0"), Some("Android"), Some("11"), Some("Android 11"), "Generic Smartphone"),
+            (
+                "Firefox Mobile",
+                Some("89.0"),
+                Some("Android"),
+                Some("11"),
+                Some("Android 11"),
+                "Generic Smartphone",
+            ),
         );
         check(
             "Mozilla/5.0 (iPhone; CPU iPhone OS 14_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/34.1 Mobile/15E148 Safari/605.1.15",
@@ -1479,11 +1915,25 @@ mod tests {
         );
         check(
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:90.0) Gecko/20100101 Firefox/90.0b3",
-            ("Firefox Beta", Some("90.0.b3"), Some("Windows"), Some("10"), Some("Windows 10"), "Other"),
+            (
+                "Firefox Beta",
+                Some("90.0.b3"),
+                Some("Windows"),
+                Some("10"),
+                Some("Windows 10"),
+                "Other",
+            ),
         );
         check(
             "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:89.0) Gecko/20100101 Firefox/89.0",
-            ("Firefox", Some("89.0."), Some("Mac OS X"), Some("10.15"), Some("Mac OS X 10.15"), "Mac"),
+            (
+                "Firefox",
+                Some("89.0."),
+                Some("Mac OS X"),
+                Some("10.15"),
+                Some("Mac OS X 10.15"),
+                "Mac",
+            ),
         );
     }
 
@@ -1501,35 +1951,114 @@ mod tests {
             "Mozilla/5.0 (iPad; CPU OS 12_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
             ("Mobile Safari UI/WKWebView", Some("12.2"), Some("iOS"), Some("12.2"), Some("iOS 12.2"), "iPad"),
         );
-        check("Mozilla/5.0 (iPod touch; CPU iPhone OS 12_5 like Mac OS X)", ("Mobile Safari UI/WKWebView", None, Some("iOS"), Some("12.5"), Some("iOS 12.5"), "iPod"));
+        check(
+            "Mozilla/5.0 (iPod touch; CPU iPhone OS 12_5 like Mac OS X)",
+            (
+                "Mobile Safari UI/WKWebView",
+                None,
+                Some("iOS"),
+                Some("12.5"),
+                Some("iOS 12.5"),
+                "iPod",
+            ),
+        );
     }
 
     #[test]
     fn internet_explorer_by_trident_and_msie() {
         check(
             "Mozilla/5.0 (Windows NT 6.3; Trident/7.0; rv:11.0) like Gecko",
-            ("IE", Some("11.0"), Some("Windows"), Some("8.1"), Some("Windows 8.1"), "Other"),
+            (
+                "IE",
+                Some("11.0"),
+                Some("Windows"),
+                Some("8.1"),
+                Some("Windows 8.1"),
+                "Other",
+            ),
         );
         check(
             "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1)",
-            ("IE", Some("8.0"), Some("Windows"), Some("XP"), Some("Windows XP"), "Other"),
+            (
+                "IE",
+                Some("8.0"),
+                Some("Windows"),
+                Some("XP"),
+                Some("Windows XP"),
+                "Other",
+            ),
         );
     }
 
     #[test]
     fn windows_versions() {
-        for (nt, v) in [("6.0", "Vista"), ("6.2", "8"), ("5.0", "2000"), ("5.2", "XP")] {
+        for (nt, v) in [
+            ("6.0", "Vista"),
+            ("6.2", "8"),
+            ("5.0", "2000"),
+            ("5.2", "XP"),
+        ] {
             let ua = format!("Mozilla/5.0 (Windows NT {nt}) Gecko/20100101 Firefox/50.1.0");
-            check(&ua, ("Firefox", Some("50.1.0"), Some("Windows"), Some(v), Some(&format!("Windows {v}")), "Other"));
+            check(
+                &ua,
+                (
+                    "Firefox",
+                    Some("50.1.0"),
+                    Some("Windows"),
+                    Some(v),
+                    Some(&format!("Windows {v}")),
+                    "Other",
+                ),
+            );
         }
-        check("SomeApp/1.0 (Windows 98)", ("Other", None, Some("Windows"), Some("98"), Some("Windows 98"), "Other"));
+        check(
+            "SomeApp/1.0 (Windows 98)",
+            (
+                "Other",
+                None,
+                Some("Windows"),
+                Some("98"),
+                Some("Windows 98"),
+                "Other",
+            ),
+        );
     }
 
     #[test]
     fn linux_distributions() {
-        check("Debian APT-HTTP/1.3 (2.2.4)", ("Debian APT-HTTP", Some("1.3"), Some("Debian"), None, None, "Other"));
-        check("Ubuntu APT-HTTP/1.3 (2.0.6)", ("Ubuntu APT-HTTP", Some("1.3"), Some("Ubuntu"), None, None, "Other"));
-        check("Mozilla/5.0 (X11; Fedora/33.1 Linux x86_64)", ("Other", None, Some("Fedora"), Some("33.1"), Some("Fedora 33.1"), "Other"));
+        check(
+            "Debian APT-HTTP/1.3 (2.2.4)",
+            (
+                "Debian APT-HTTP",
+                Some("1.3"),
+                Some("Debian"),
+                None,
+                None,
+                "Other",
+            ),
+        );
+        check(
+            "Ubuntu APT-HTTP/1.3 (2.0.6)",
+            (
+                "Ubuntu APT-HTTP",
+                Some("1.3"),
+                Some("Ubuntu"),
+                None,
+                None,
+                "Other",
+            ),
+        );
+        check(
+            "Mozilla/5.0 (X11; Fedora/33.1 Linux x86_64)",
+            (
+                "Other",
+                None,
+                Some("Fedora"),
+                Some("33.1"),
+                Some("Fedora 33.1"),
+                "Other",
+            ),
+        );
     }
 
     #[test]
@@ -1542,7 +2071,10 @@ mod tests {
             "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
             ("bingbot", Some("2.0"), None, None, None, "Spider"),
         );
-        check("facebookexternalhit/1.1", ("FacebookBot", Some("1.1"), None, None, None, "Spider"));
+        check(
+            "facebookexternalhit/1.1",
+            ("FacebookBot", Some("1.1"), None, None, None, "Spider"),
+        );
         check(
             "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/41.0.2272.96 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
             ("Googlebot", Some("2.1"), Some("Android"), Some("6.0.1"), Some("Android 6.0.1"), "Spider"),
@@ -1558,9 +2090,25 @@ mod tests {
 
     #[test]
     fn s3_desktop_tools() {
-        check("Cyberduck/7.9.2.34863 (Mac OS X/11.4) (x86_64)", ("Cyberduck", Some("7.9.2"), Some("Mac OS X"), Some("11.4"), Some("Mac OS X 11.4"), "Mac"));
-        check("S3 Browser 9-5-5 https://s3browser.com", ("S3 Browser", Some("9.5.5"), None, None, None, "Other"));
-        check("rclone/v1.55.1", ("rclone", Some("1.55"), None, None, None, "Other"));
+        check(
+            "Cyberduck/7.9.2.34863 (Mac OS X/11.4) (x86_64)",
+            (
+                "Cyberduck",
+                Some("7.9.2"),
+                Some("Mac OS X"),
+                Some("11.4"),
+                Some("Mac OS X 11.4"),
+                "Mac",
+            ),
+        );
+        check(
+            "S3 Browser 9-5-5 https://s3browser.com",
+            ("S3 Browser", Some("9.5.5"), None, None, None, "Other"),
+        );
+        check(
+            "rclone/v1.55.1",
+            ("rclone", Some("1.55"), None, None, None, "Other"),
+        );
     }
 
     #[test]
@@ -1568,11 +2116,26 @@ mod tests {
         let ua = "aws-sdk-java/1.11.590 Linux/4.9.137";
         let mut e = Event::new();
         insert(&mut e, ua);
-        assert_eq!(e.get("user_agent.original").and_then(|v| v.as_str()), Some(ua));
-        assert_eq!(e.get("user_agent.name").and_then(|v| v.as_str()), Some("aws-sdk-java"));
-        assert!(matches!(e.get("user_agent.version"), Some(crate::Value::Str(Cow::Borrowed("1.11.590")))));
-        assert_eq!(e.get("user_agent.os.full").and_then(|v| v.as_str()), Some("Linux 4.9.137"));
-        assert_eq!(e.get("user_agent.device.name").and_then(|v| v.as_str()), Some("Other"));
+        assert_eq!(
+            e.get("user_agent.original").and_then(|v| v.as_str()),
+            Some(ua)
+        );
+        assert_eq!(
+            e.get("user_agent.name").and_then(|v| v.as_str()),
+            Some("aws-sdk-java")
+        );
+        assert!(matches!(
+            e.get("user_agent.version"),
+            Some(crate::Value::Str(Cow::Borrowed("1.11.590")))
+        ));
+        assert_eq!(
+            e.get("user_agent.os.full").and_then(|v| v.as_str()),
+            Some("Linux 4.9.137")
+        );
+        assert_eq!(
+            e.get("user_agent.device.name").and_then(|v| v.as_str()),
+            Some("Other")
+        );
     }
 
     #[test]
@@ -1614,10 +2177,40 @@ mod tests {
     #[test]
     fn odd_input_never_panics() {
         for ua in [
-            "Android", "Android 1", "Android 1.", "Chrome/", "Chrome/1.", "Edg/", "Trident/", "Trident/7", "Java/1.", "Win",
-            "Windows ", "Mac OS X", "Mac OS X ", "CPU OS ", "CPU OS 1_", "iOS/", "CrOS ", "Firefox/1.0a", "FxiOS/1.0.", "OPR/1.2",
-            "bot", "Bot/", "xCUbot", "é bot ü", "S3 Browser 1-", "Cyberduck/", "rclone/v", "aws-sdk-dotnet-", "aws-", "Boto3/1",
-            "iPhone; CPU OS", "Android 10; ", "Version/1.2 Safari/", "\u{0}\u{ff}",
+            "Android",
+            "Android 1",
+            "Android 1.",
+            "Chrome/",
+            "Chrome/1.",
+            "Edg/",
+            "Trident/",
+            "Trident/7",
+            "Java/1.",
+            "Win",
+            "Windows ",
+            "Mac OS X",
+            "Mac OS X ",
+            "CPU OS ",
+            "CPU OS 1_",
+            "iOS/",
+            "CrOS ",
+            "Firefox/1.0a",
+            "FxiOS/1.0.",
+            "OPR/1.2",
+            "bot",
+            "Bot/",
+            "xCUbot",
+            "é bot ü",
+            "S3 Browser 1-",
+            "Cyberduck/",
+            "rclone/v",
+            "aws-sdk-dotnet-",
+            "aws-",
+            "Boto3/1",
+            "iPhone; CPU OS",
+            "Android 10; ",
+            "Version/1.2 Safari/",
+            "\u{0}\u{ff}",
         ] {
             let _ = parse(ua);
             let mut e = Event::new();
