@@ -254,7 +254,11 @@ impl<'a> Event<'a> {
     /// Sorts the fields in place so that shared prefixes are contiguous.
     pub fn write_json(&mut self, out: &mut Vec<u8>) {
         // Parsers usually push fields in this order already: check before sorting.
-        if !self.fields.windows(2).all(|w| cmp_dotted(&w[0].0, &w[1].0).is_lt()) {
+        if !self
+            .fields
+            .windows(2)
+            .all(|w| cmp_dotted(&w[0].0, &w[1].0).is_lt())
+        {
             self.fields.sort_by(|a, b| cmp_dotted(&a.0, &b.0));
         }
         out.push(b'{');
@@ -379,7 +383,8 @@ fn needs_escape(bytes: &[u8]) -> bool {
         let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
         // Bytes below 0x20, equal to '"', equal to '\\' (bytes >= 0x80 never match).
         let below = w.wrapping_sub(LO * 0x20) & !w & HI;
-        if below | has_zero(w ^ (LO * u64::from(b'"'))) | has_zero(w ^ (LO * u64::from(b'\\'))) != 0 {
+        if below | has_zero(w ^ (LO * u64::from(b'"'))) | has_zero(w ^ (LO * u64::from(b'\\'))) != 0
+        {
             return true;
         }
     }

@@ -52,11 +52,14 @@ use crate::Event;
 
 /// Sets `user_agent.original` and the fields that can be derived from it.
 /// Does nothing for an empty or `-` agent.
+///
+/// Logs repeat the same few agents, so each thread remembers the analysis of
+/// its most recent distinct agents (see [`Cache`]).
 pub fn insert<'a>(event: &mut Event<'a>, original: &'a str) {
-    if original.is_empty() || original == "-" {
-        return;
+    thread_local! {
+        static RECENT: std::cell::RefCell<Cache> = std::cell::RefCell::new(Cache::new());
     }
-    apply(event, original, &Analysis::of(original));
+    RECENT.with(|cache| cache.borrow_mut().insert(event, original));
 }
 
 /// Remembers the analysis of the last few distinct user agents, so that a
@@ -70,7 +73,7 @@ pub struct Cache {
 
 impl Cache {
     /// How many distinct agents are remembered.
-    const CAPACITY: usize = 8;
+    const CAPACITY: usize = 32;
 
     /// An empty cache.
     pub fn new() -> Self {
@@ -85,7 +88,11 @@ impl Cache {
         if original.is_empty() || original == "-" {
             return;
         }
-        if let Some((_, analysis)) = self.entries.iter().find(|(ua, _)| ua.as_ref() == original) {
+        if let Some((_, analysis)) = self
+            .entries
+            .iter()
+            .find(|(ua, _)| ua.len() == original.len() && ua.as_ref() == original)
+        {
             apply(event, original, analysis);
             return;
         }
