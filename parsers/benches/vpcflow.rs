@@ -128,8 +128,8 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("vpcflow_bytes");
     group
         .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4));
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
     group.throughput(Throughput::Bytes(default.len() as u64));
     group.bench_function("default_v2", |b| {
         b.iter(|| run(black_box(&default), &mut out))
@@ -143,8 +143,8 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("vpcflow_lines");
     group
         .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4));
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
     group.throughput(Throughput::Elements(lines));
     group.bench_function("default_v2", |b| {
         b.iter(|| run(black_box(&default), &mut out))

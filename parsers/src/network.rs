@@ -13,7 +13,6 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use base64::Engine as _;
 use sha1::{Digest, Sha1};
 
 /// IANA protocol number of ICMP.
@@ -310,15 +309,25 @@ pub fn community_id_v1(
         put(&p1.to_be_bytes());
         put(&p2.to_be_bytes());
     }
-    let digest = Sha1::digest(&buf[..len]);
-    let mut out = [0u8; 28];
-    let written = base64::engine::general_purpose::STANDARD
-        .encode_slice(digest, &mut out)
-        .ok()?;
-    let mut id = String::with_capacity(2 + written);
-    id.push_str("1:");
-    id.push_str(std::str::from_utf8(&out[..written]).ok()?);
-    Some(id)
+    let digest: [u8; 20] = Sha1::digest(&buf[..len]).into();
+    Some(format_community_id(&digest))
+}
+
+/// `1:` and the standard, padded base64 of a SHA-1 digest (28 characters).
+fn format_community_id(digest: &[u8; 20]) -> CommunityId {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = [0u8; 30];
+    out[0] = b'1';
+    out[1] = b':';
+    let char_at = |v: u32, shift: u32| ALPHABET[((v >> shift) & 0x3f) as usize];
+    for (chunk, slot) in digest.chunks_exact(3).zip(out[2..26].chunks_exact_mut(4)) {
+        let v = u32::from(chunk[0]) << 16 | u32::from(chunk[1]) << 8 | u32::from(chunk[2]);
+        slot.copy_from_slice(&[char_at(v, 18), char_at(v, 12), char_at(v, 6), char_at(v, 0)]);
+    }
+    let v = u32::from(digest[18]) << 16 | u32::from(digest[19]) << 8;
+    out[26..30].copy_from_slice(&[char_at(v, 18), char_at(v, 12), char_at(v, 6), b'=']);
+    // Every byte is ASCII (from ALPHABET, `1`, `:` or `=`): never fails.
+    std::str::from_utf8(&out).map_or_else(|_| String::new(), str::to_owned)
 }
 
 fn canonical(ip: IpAddr) -> IpAddr {
@@ -490,6 +499,22 @@ mod tests {
             community_id_v1(b, a, 58, 129, 0, 0)
         );
         assert_eq!(community_id_v1(a, b, 255, 1, 2, 0), None);
+    }
+
+    #[test]
+    fn encodes_digests_as_padded_standard_base64() {
+        use base64::Engine as _;
+        for seed in 0u8..=255 {
+            let digest: [u8; 20] = std::array::from_fn(|i| {
+                seed.wrapping_mul(31)
+                    .wrapping_add((i as u8).wrapping_mul(97))
+            });
+            let expected = format!(
+                "1:{}",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            );
+            assert_eq!(format_community_id(&digest), expected);
+        }
     }
 
     #[test]
