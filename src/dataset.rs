@@ -8,7 +8,9 @@ use regex::Regex;
 
 use loglift_parsers::{framing::Framing, DatasetInfo, OptionError, Options, Parser};
 
-use crate::config::{Config, CustomDatasetConfig, Module, ModuleFile};
+use loglift_parsers::json_record::{CustomDataset, TimestampFormat};
+
+use crate::config::{Config, CustomDatasetConfig, CustomFraming, Module, ModuleFile};
 use crate::route::{Route, Router, Selector};
 
 /// Builds a fresh parser for one object.
@@ -177,10 +179,41 @@ impl Registry {
     }
 }
 
-/// Builds a user-defined dataset.
+/// Builds a user-defined dataset: its framing, and the generic record parser
+/// (raw `message`, optionally the record's JSON under `<name>.*`, optionally
+/// `@timestamp` from one of its fields).
 fn custom_spec(custom: &CustomDatasetConfig) -> Result<DatasetSpec, RegistryError> {
-    Err(RegistryError::Custom {
+    let invalid = |reason: String| RegistryError::Custom {
         name: custom.name.clone(),
-        reason: "user-defined datasets are not available yet".into(),
-    })
+        reason,
+    };
+    let framing = match (custom.framing, &custom.records_field) {
+        (CustomFraming::Lines, _) => Framing::Lines,
+        (CustomFraming::Ndjson, _) => Framing::Ndjson,
+        (CustomFraming::Json, Some(field)) => Framing::JsonRecords {
+            field: field.clone().into(),
+        },
+        (CustomFraming::Json, None) => Framing::JsonAuto,
+    };
+    let mut dataset = CustomDataset::new(custom.name.clone());
+    dataset.parse_json = custom
+        .parse_json
+        .unwrap_or(custom.framing != CustomFraming::Lines);
+    dataset.timestamp_field = custom.timestamp_field.clone();
+    if let Some(format) = &custom.timestamp_format {
+        dataset.timestamp_format = TimestampFormat::parse(format)
+            .map_err(|e| invalid(format!("timestamp_format: {e}")))?;
+    }
+    let module = custom
+        .name
+        .split('.')
+        .next()
+        .unwrap_or(&custom.name)
+        .to_string();
+    Ok(DatasetSpec::custom(
+        &custom.name,
+        &module,
+        framing,
+        Arc::new(move || Ok(dataset.build())),
+    ))
 }

@@ -470,7 +470,7 @@ pub async fn wait_until<F: FnMut() -> bool>(timeout: Duration, what: &str, mut c
 /// Config for an agent on `queue_url` writing to `out`.
 pub fn sqs_config(endpoint: &str, queue_url: &str, out: &Path, extra_input: &str) -> String {
     format!(
-        "aws:\n  region: {REGION}\n  endpoint: {endpoint}\n  force_path_style: true\n  access_key_id: {KEY_ID}\n  secret_access_key: {SECRET}\ninputs:\n  - type: sqs\n    queue_url: {queue_url}\n    wait_time: 1s\n{extra_input}outputs:\n  - type: file\n    path: {}\nhttp:\n  listen: {{http}}\n",
+        "aws:\n  region: {REGION}\n  endpoint: {endpoint}\n  force_path_style: true\n  access_key_id: {KEY_ID}\n  secret_access_key: {SECRET}\ninputs:\n  - type: sqs\n    queue_url: {queue_url}\n    wait_time: 1s\n{extra_input}outputs:\n  - type: file\n    path: {}\n    rotate_bytes: 100000000000\nhttp:\n  listen: {{http}}\n",
         out.display()
     )
 }
