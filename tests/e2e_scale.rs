@@ -44,10 +44,18 @@ async fn three_agents_on_one_queue_deliver_every_object_once() {
         count_lines(&outs) >= total
     })
     .await;
-    wait_until(Duration::from_secs(60), "the queue to drain", || {
-        block(aws.depth(&queue.url)) == (0, 0)
-    })
-    .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let depth = aws.depth(&queue.url).await;
+        if depth == (0, 0) {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let logs: Vec<String> = agents.iter().map(|a| a.log()).collect();
+            panic!("queue not drained: {depth:?}; events {}; logs:\n{}", count_lines(&outs), logs.join("\n----\n"));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     let events = Events::read(&outs);
