@@ -92,9 +92,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     crate::telemetry::init_logging();
     let result = match cli.command {
-        Command::Run { .. } => Err(anyhow::anyhow!(
-            "`loglift run` is not yet available in this version"
-        )),
+        Command::Run { config } => commands::run::run(config.as_deref()),
         Command::Check { .. } => Err(anyhow::anyhow!(
             "`loglift check` is not yet available in this version"
         )),

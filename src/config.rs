@@ -125,6 +125,9 @@ pub struct SqsInputConfig {
     /// Visibility timeout requested on receive; the heartbeat extends it at half this period.
     #[serde(default = "default_visibility_timeout", with = "humantime_serde")]
     pub visibility_timeout: Duration,
+    /// First delay before a failed message is visible again; doubles with each receive (at most 15 min).
+    #[serde(default = "default_retry_backoff", with = "humantime_serde")]
+    pub retry_backoff: Duration,
     /// AWS settings for this input; unset keys come from the top-level `aws`.
     #[serde(default)]
     pub aws: AwsSettings,
@@ -138,6 +141,9 @@ fn default_max_messages() -> i32 {
 }
 fn default_wait_time() -> Duration {
     Duration::from_secs(20)
+}
+fn default_retry_backoff() -> Duration {
+    Duration::from_secs(10)
 }
 fn default_visibility_timeout() -> Duration {
     Duration::from_secs(300)

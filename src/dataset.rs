@@ -1,9 +1,17 @@
 //! Datasets the agent can read: the built-in ones from `loglift-parsers`,
 //! with their options, and the user-defined ones from the configuration.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
+use regex::Regex;
+
 use loglift_parsers::{framing::Framing, DatasetInfo, OptionError, Options, Parser};
+
+use loglift_parsers::json_record::{CustomDataset, TimestampFormat};
+
+use crate::config::{Config, CustomDatasetConfig, CustomFraming, Module, ModuleFile};
+use crate::route::{Route, Router, Selector};
 
 /// Builds a fresh parser for one object.
 pub type ParserFactory = Arc<dyn Fn() -> Result<Box<dyn Parser>, OptionError> + Send + Sync>;
@@ -55,4 +63,157 @@ impl DatasetSpec {
     pub fn parser(&self) -> Result<Box<dyn Parser>, OptionError> {
         (self.factory)()
     }
+}
+
+/// The datasets an agent reads, and the routing of keys to them.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    router: Router,
+    datasets: HashMap<String, DatasetSpec>,
+}
+
+/// A dataset configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// A module file names a dataset that does not exist.
+    #[error("{path}: unknown dataset `{dataset}`")]
+    UnknownDataset {
+        /// The module file.
+        path: String,
+        /// The name it gives.
+        dataset: String,
+    },
+    /// A module file's options are invalid.
+    #[error("{path}: {source}")]
+    Options {
+        /// The module file.
+        path: String,
+        /// Why.
+        #[source]
+        source: OptionError,
+    },
+    /// A user-defined dataset is invalid.
+    #[error("dataset {name}: {reason}")]
+    Custom {
+        /// Its name.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Registry {
+    /// Every built-in dataset with default options, and the built-in routing.
+    pub fn builtin() -> Self {
+        let datasets = loglift_parsers::DATASETS
+            .iter()
+            .map(|info| {
+                (
+                    info.name.to_string(),
+                    DatasetSpec::builtin(info, Options::new()).expect("defaults are valid"),
+                )
+            })
+            .collect();
+        Registry {
+            router: Router::default(),
+            datasets,
+        }
+    }
+
+    /// The datasets of a configuration: built-ins with the options of their
+    /// module files (a disabled module disables its dataset), and the
+    /// user-defined datasets, whose selectors route before the built-in rules.
+    pub fn from_config(config: &Config, modules: &[ModuleFile]) -> Result<Self, RegistryError> {
+        let mut registry = Registry::builtin();
+        for file in modules {
+            let Module::Logs { dataset, options } = &file.module else {
+                continue;
+            };
+            let path = file.path.display().to_string();
+            let info =
+                loglift_parsers::dataset(dataset).ok_or_else(|| RegistryError::UnknownDataset {
+                    path: path.clone(),
+                    dataset: dataset.clone(),
+                })?;
+            if file.enabled {
+                let spec = DatasetSpec::builtin(info, options.clone())
+                    .map_err(|source| RegistryError::Options { path, source })?;
+                registry.datasets.insert(info.name.to_string(), spec);
+            } else {
+                registry.datasets.remove(info.name);
+            }
+        }
+        let mut selectors = Vec::new();
+        for custom in &config.datasets {
+            let pattern = Regex::new(&custom.selector).map_err(|e| RegistryError::Custom {
+                name: custom.name.clone(),
+                reason: e.to_string(),
+            })?;
+            selectors.push(Selector {
+                pattern,
+                dataset: custom.name.clone(),
+            });
+            registry
+                .datasets
+                .insert(custom.name.clone(), custom_spec(custom)?);
+        }
+        registry.router = Router::new(selectors);
+        Ok(registry)
+    }
+
+    /// The route of an object key.
+    pub fn route(&self, key: &str) -> Route {
+        self.router.route(key)
+    }
+
+    /// The enabled dataset called `name`.
+    pub fn get(&self, name: &str) -> Option<&DatasetSpec> {
+        self.datasets.get(name)
+    }
+
+    /// Names of the enabled datasets, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.datasets.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+}
+
+/// Builds a user-defined dataset: its framing, and the generic record parser
+/// (raw `message`, optionally the record's JSON under `<name>.*`, optionally
+/// `@timestamp` from one of its fields).
+fn custom_spec(custom: &CustomDatasetConfig) -> Result<DatasetSpec, RegistryError> {
+    let invalid = |reason: String| RegistryError::Custom {
+        name: custom.name.clone(),
+        reason,
+    };
+    let framing = match (custom.framing, &custom.records_field) {
+        (CustomFraming::Lines, _) => Framing::Lines,
+        (CustomFraming::Ndjson, _) => Framing::Ndjson,
+        (CustomFraming::Json, Some(field)) => Framing::JsonRecords {
+            field: field.clone().into(),
+        },
+        (CustomFraming::Json, None) => Framing::JsonAuto,
+    };
+    let mut dataset = CustomDataset::new(custom.name.clone());
+    dataset.parse_json = custom
+        .parse_json
+        .unwrap_or(custom.framing != CustomFraming::Lines);
+    dataset.timestamp_field = custom.timestamp_field.clone();
+    if let Some(format) = &custom.timestamp_format {
+        dataset.timestamp_format = TimestampFormat::parse(format)
+            .map_err(|e| invalid(format!("timestamp_format: {e}")))?;
+    }
+    let module = custom
+        .name
+        .split('.')
+        .next()
+        .unwrap_or(&custom.name)
+        .to_string();
+    Ok(DatasetSpec::custom(
+        &custom.name,
+        &module,
+        framing,
+        Arc::new(move || Ok(dataset.build())),
+    ))
 }

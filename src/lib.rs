@@ -7,11 +7,17 @@
 
 #![warn(missing_docs)]
 
+pub mod agent;
+pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod dataset;
 pub mod decompress;
+pub mod http;
+pub mod input;
+pub mod metrics;
+pub mod output;
 pub mod pipeline;
 pub mod route;
 pub mod schema;

@@ -3,3 +3,4 @@
 pub mod datasets;
 pub mod fields;
 pub mod parse;
+pub mod run;

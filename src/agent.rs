@@ -1,0 +1,118 @@
+//! `loglift run`: wires inputs, the pipeline and outputs together and runs
+//! them until SIGINT or SIGTERM, then shuts down gracefully (DESIGN §7):
+//! stop receiving, finish in-flight objects, flush outputs, exit.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::cli::UsageError;
+use crate::config::{Config, InputConfig};
+use crate::dataset::Registry;
+use crate::input::object::ObjectReader;
+use crate::input::s3_poll::S3PollInput;
+use crate::input::sqs::SqsInput;
+use crate::output::{self, Output};
+use crate::{aws, http, metrics};
+
+/// Batches that may wait for the outputs before intake slows down.
+const OUTPUT_QUEUE: usize = 32;
+
+/// Runs the agent described by the configuration at `path`.
+pub async fn run(path: &Path) -> anyhow::Result<()> {
+    let config = Config::load(path).map_err(|e| UsageError(e.to_string()))?;
+    let modules = config
+        .modules(path)
+        .map_err(|e| UsageError(e.to_string()))?;
+    let registry =
+        Arc::new(Registry::from_config(&config, &modules).map_err(|e| UsageError(e.to_string()))?);
+    if config.inputs.is_empty() {
+        return Err(UsageError(format!("{}: no inputs configured", path.display())).into());
+    }
+    if config.outputs.is_empty() {
+        return Err(UsageError(format!("{}: no outputs configured", path.display())).into());
+    }
+    metrics::init();
+    let outputs = config
+        .outputs
+        .iter()
+        .map(|o| Output::open(o).with_context(|| format!("opening output {o:?}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (deliveries, output_thread) = output::spawn(outputs, OUTPUT_QUEUE);
+    let shutdown = CancellationToken::new();
+    tokio::spawn(wait_for_signal(shutdown.clone()));
+    let http = http::serve(&config.http.listen, shutdown.clone()).await?;
+    info!(datasets = ?registry.names(), inputs = config.inputs.len(), "loglift started");
+
+    let mut inputs = tokio::task::JoinSet::new();
+    for input in &config.inputs {
+        match input {
+            InputConfig::Sqs(c) => {
+                let settings = c.aws.or(&config.aws);
+                let sdk = aws::sdk_config(&settings).await;
+                let reader = Arc::new(ObjectReader {
+                    s3: aws::s3_client(&sdk, &settings),
+                    registry: registry.clone(),
+                    outputs: deliveries.clone(),
+                    namespace: config.namespace.clone(),
+                });
+                let input = Arc::new(SqsInput::new(c.clone(), aws::sqs_client(&sdk), reader));
+                inputs.spawn(input.run(shutdown.clone()));
+            }
+            InputConfig::S3Poll(c) => {
+                let settings = c.aws.or(&config.aws);
+                let sdk = aws::sdk_config(&settings).await;
+                let reader = Arc::new(ObjectReader {
+                    s3: aws::s3_client(&sdk, &settings),
+                    registry: registry.clone(),
+                    outputs: deliveries.clone(),
+                    namespace: config.namespace.clone(),
+                });
+                let input = Arc::new(S3PollInput::new(
+                    c.clone(),
+                    aws::s3_client(&sdk, &settings),
+                    reader,
+                    settings.region.clone(),
+                ));
+                inputs.spawn(input.run(shutdown.clone()));
+            }
+        }
+    }
+    drop(deliveries);
+    while inputs.join_next().await.is_some() {}
+    info!("inputs stopped; flushing outputs");
+    tokio::task::spawn_blocking(move || output_thread.join())
+        .await
+        .ok();
+    http.abort();
+    info!("loglift stopped");
+    Ok(())
+}
+
+async fn wait_for_signal(shutdown: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    warn!(error = %e, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    shutdown.cancel();
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    info!("shutdown requested");
+    shutdown.cancel();
+}

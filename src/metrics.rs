@@ -1,0 +1,188 @@
+//! The agent's own metrics (`loglift_*`, DESIGN §8), each declared once here
+//! with its HELP text, in one registry that `/metrics` serves.
+
+use std::sync::LazyLock;
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
+};
+
+/// The registry of every agent metric.
+pub static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::new);
+
+fn register<C: prometheus::core::Collector + Clone + 'static>(c: C) -> C {
+    REGISTRY
+        .register(Box::new(c.clone()))
+        .expect("metric registered once");
+    c
+}
+
+fn counter(name: &str, help: &str) -> IntCounter {
+    register(IntCounter::new(name, help).expect("valid metric"))
+}
+
+fn counter_vec(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    register(IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric"))
+}
+
+/// SQS messages received.
+pub static SQS_RECEIVED: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "loglift_sqs_messages_received_total",
+        "SQS messages received.",
+    )
+});
+/// SQS messages deleted after every event of their objects was acknowledged.
+pub static SQS_DELETED: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "loglift_sqs_messages_deleted_total",
+        "SQS messages deleted after all their events were acknowledged.",
+    )
+});
+/// SQS messages that failed and were left for redelivery, by reason.
+pub static SQS_FAILED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "loglift_sqs_messages_failed_total",
+        "SQS messages left for redelivery (and eventually the dead-letter queue), by reason.",
+        &["reason"],
+    )
+});
+/// Visibility-timeout extensions (heartbeats).
+pub static SQS_VISIBILITY_EXTENDED: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "loglift_sqs_visibility_extended_total",
+        "ChangeMessageVisibility calls that extended in-flight messages.",
+    )
+});
+/// Notification records that were not ObjectCreated.
+pub static SQS_RECORDS_IGNORED: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "loglift_sqs_records_ignored_total",
+        "S3 notification records ignored (not ObjectCreated, or s3:TestEvent).",
+    )
+});
+/// Objects read, by dataset and outcome.
+pub static S3_OBJECTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "loglift_s3_objects_total",
+        "S3 objects processed, by dataset and outcome.",
+        &["dataset", "outcome"],
+    )
+});
+/// Decompressed bytes read, by dataset.
+pub static S3_BYTES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "loglift_s3_bytes_total",
+        "Decompressed bytes read from S3 objects, by dataset.",
+        &["dataset"],
+    )
+});
+/// Events produced, by dataset and outcome (`ok`, `error`).
+pub static EVENTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "loglift_events_total",
+        "Events produced, by dataset and outcome (ok, error).",
+        &["dataset", "outcome"],
+    )
+});
+/// Records that did not parse, by dataset.
+pub static PARSE_ERRORS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "loglift_parse_errors_total",
+        "Records that did not parse (each became an error event).",
+        &["dataset"],
+    )
+});
+/// Events handed to outputs, by output and outcome (`acked`, `failed`).
+pub static OUTPUT_EVENTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "loglift_output_events_total",
+        "Events written by outputs, by output and outcome.",
+        &["output", "outcome"],
+    )
+});
+/// Batches written, by output.
+pub static OUTPUT_BATCHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "loglift_output_batches_total",
+        "Batches written, by output.",
+        &["output"],
+    )
+});
+/// Output write latency per group of batches.
+pub static OUTPUT_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
+    register(
+        HistogramVec::new(
+            HistogramOpts::new(
+                "loglift_output_latency_seconds",
+                "Time to write and commit a group of batches, by output.",
+            ),
+            &["output"],
+        )
+        .expect("valid metric"),
+    )
+});
+/// Objects being read right now.
+pub static OBJECTS_IN_FLIGHT: LazyLock<IntGauge> = LazyLock::new(|| {
+    register(
+        IntGauge::new(
+            "loglift_objects_in_flight",
+            "S3 objects being read right now.",
+        )
+        .expect("valid metric"),
+    )
+});
+/// Seconds between an event's @timestamp and its processing, newest value per dataset.
+pub static EVENT_LAG: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new(
+                "loglift_event_lag_seconds",
+                "Now minus the @timestamp of the newest event of the last object, by dataset.",
+            ),
+            &["dataset"],
+        )
+        .expect("valid metric"),
+    )
+});
+/// Build information.
+pub static BUILD_INFO: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new("loglift_build_info", "Build information; always 1."),
+            &["version"],
+        )
+        .expect("valid metric"),
+    )
+});
+
+/// Makes every metric visible from the start (zero values) and sets build info.
+pub fn init() {
+    BUILD_INFO
+        .with_label_values(&[env!("CARGO_PKG_VERSION")])
+        .set(1);
+    LazyLock::force(&SQS_RECEIVED);
+    LazyLock::force(&SQS_DELETED);
+    LazyLock::force(&SQS_FAILED);
+    LazyLock::force(&SQS_VISIBILITY_EXTENDED);
+    LazyLock::force(&SQS_RECORDS_IGNORED);
+    LazyLock::force(&S3_OBJECTS);
+    LazyLock::force(&S3_BYTES);
+    LazyLock::force(&EVENTS);
+    LazyLock::force(&PARSE_ERRORS);
+    LazyLock::force(&OUTPUT_EVENTS);
+    LazyLock::force(&OUTPUT_BATCHES);
+    LazyLock::force(&OUTPUT_LATENCY);
+    LazyLock::force(&OBJECTS_IN_FLIGHT);
+    LazyLock::force(&EVENT_LAG);
+}
+
+/// The Prometheus text exposition of every agent metric.
+pub fn render() -> String {
+    let mut out = Vec::new();
+    TextEncoder::new()
+        .encode(&REGISTRY.gather(), &mut out)
+        .expect("text encoding cannot fail");
+    String::from_utf8(out).expect("text exposition is UTF-8")
+}

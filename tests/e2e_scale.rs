@@ -1,0 +1,166 @@
+//! End to end against moto: scaling out (several agents on one queue) and
+//! polling mode (bucket listing with durable state).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_agents_on_one_queue_deliver_every_object_once() {
+    let _serial = serial();
+    let moto = Moto::start(&[]);
+    let aws = moto.clients().await;
+    let queue = aws.bucket_with_queue("logs", 5, false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let objects = 200;
+    let per_object = 250;
+    for i in 0..objects {
+        let key =
+            format!("AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/01/01/part-{i:04}.log.gz");
+        aws.put(
+            "logs",
+            &key,
+            gzip(&vpcflow_lines(i * per_object, per_object)),
+        )
+        .await;
+    }
+    let outs: Vec<_> = (0..3)
+        .map(|n| dir.path().join(format!("agent-{n}.ndjson")))
+        .collect();
+    let agents: Vec<Agent> = outs
+        .iter()
+        .enumerate()
+        .map(|(n, out)| {
+            Agent::start(
+                &dir.path().join(format!("a{n}")),
+                &sqs_config(&moto.endpoint, &queue.url, out, "    workers: 2\n"),
+            )
+        })
+        .collect();
+    let total = objects * per_object;
+    wait_until(Duration::from_secs(240), "every event", || {
+        count_lines(&outs) >= total
+    })
+    .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let depth = aws.depth(&queue.url).await;
+        if depth == (0, 0) {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let logs: Vec<String> = agents.iter().map(|a| a.log()).collect();
+            panic!("queue not drained: {depth:?}; events {}; logs:\n{}", count_lines(&outs), logs.join("\n----\n"));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let events = Events::read(&outs);
+    assert_eq!(events.len(), total, "every event exactly once");
+    assert!(events.duplicate_ids().is_empty());
+    // Each object was completed by exactly one agent.
+    let mut owner = std::collections::HashMap::<String, usize>::new();
+    for (n, out) in outs.iter().enumerate() {
+        for (key, _, _) in Events::read(std::slice::from_ref(out)).all {
+            let previous = owner.insert(key.clone(), n);
+            assert!(
+                previous.is_none() || previous == Some(n),
+                "{key} delivered by two agents"
+            );
+        }
+    }
+    assert_eq!(owner.len(), objects);
+    let busy = (0..3).filter(|n| owner.values().any(|o| o == n)).count();
+    assert!(busy >= 2, "work spread over the agents");
+    drop(agents);
+}
+
+fn poll_config(
+    endpoint: &str,
+    bucket: &str,
+    prefix: &str,
+    state_dir: &std::path::Path,
+    out: &std::path::Path,
+    credentials: (&str, &str),
+) -> String {
+    format!(
+        "inputs:\n  - type: s3_poll\n    bucket: {bucket}\n    prefix: {prefix}\n    interval: 1s\n    workers: 8\n    state_dir: {}\n    aws:\n      region: {REGION}\n      endpoint: {endpoint}\n      force_path_style: true\n      access_key_id: {}\n      secret_access_key: {}\ndatasets:\n  - name: test.lines\n    selector: '^{prefix}'\n    framing: lines\noutputs:\n  - type: file\n    path: {}\n    rotate_bytes: 100000000000\nhttp:\n  listen: {{http}}\n",
+        state_dir.display(),
+        credentials.0,
+        credentials.1,
+        out.display()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn polling_reads_each_object_once_across_pages_and_restarts() {
+    let _serial = serial();
+    let moto = Moto::start(&[]);
+    let aws = moto.clients().await;
+    aws.s3
+        .create_bucket()
+        .bucket("exports")
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("events.ndjson");
+    let state = dir.path().join("state");
+    for i in 0..1_050 {
+        aws.put(
+            "exports",
+            &format!("hitlogs/{i:05}.log"),
+            format!("line one of {i}\nline two of {i}\n").into_bytes(),
+        )
+        .await;
+    }
+    aws.put(
+        "exports",
+        "elsewhere/ignored.log",
+        b"not under the prefix\n".to_vec(),
+    )
+    .await;
+    let config = poll_config(
+        &moto.endpoint,
+        "exports",
+        "hitlogs/",
+        &state,
+        &out,
+        (KEY_ID, SECRET),
+    );
+    let paths = [out.clone()];
+    let mut agent = Agent::start(&dir.path().join("a"), &config);
+    wait_until(Duration::from_secs(240), "every object", || {
+        count_lines(&paths) >= 2_100
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(agent.stop().success());
+    assert_eq!(count_lines(&paths), 2_100, "no object read twice");
+
+    for i in 1_050..1_070 {
+        aws.put(
+            "exports",
+            &format!("hitlogs/{i:05}.log"),
+            format!("line one of {i}\nline two of {i}\n").into_bytes(),
+        )
+        .await;
+    }
+    let _agent = Agent::start(&dir.path().join("b"), &config);
+    wait_until(Duration::from_secs(60), "the new objects", || {
+        count_lines(&paths) >= 2_140
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let events = Events::read(&paths);
+    assert_eq!(
+        events.len(),
+        2_140,
+        "the restart resumed without reprocessing"
+    );
+    assert!(events.duplicate_ids().is_empty());
+    assert!(events.all.iter().all(|(k, _, _)| k.starts_with("hitlogs/")));
+}
