@@ -1,1 +1,18 @@
 //! loglift: a log-ingestion and metrics agent for AWS.
+//!
+//! Data flows one way (see `DESIGN.md` §1): an object reference (from SQS or
+//! a bucket listing) is routed to a dataset ([`route`]), its bytes are
+//! decompressed ([`decompress`]), framed and parsed by `loglift-parsers`,
+//! normalized and serialized ([`pipeline`]), and shipped to outputs.
+
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod dataset;
+pub mod decompress;
+pub mod pipeline;
+pub mod route;
+pub mod schema;
+pub mod telemetry;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `loglift` binary.
+
+fn main() -> std::process::ExitCode {
+    loglift::cli::main()
+}

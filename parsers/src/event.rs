@@ -148,7 +148,9 @@ pub struct Event<'a> {
 impl<'a> Event<'a> {
     /// An empty event.
     pub fn new() -> Self {
-        Event { fields: Vec::with_capacity(48) }
+        Event {
+            fields: Vec::with_capacity(48),
+        }
     }
 
     /// Sets `key` to `value`, replacing an earlier value of the same key.
@@ -171,7 +173,8 @@ impl<'a> Event<'a> {
     /// Sets `key` to a string unless it is empty or `-` (AWS's "no value").
     pub fn push_str(&mut self, key: &'static str, value: &'a str) {
         if !value.is_empty() && value != "-" {
-            self.fields.push((Cow::Borrowed(key), Value::Str(Cow::Borrowed(value))));
+            self.fields
+                .push((Cow::Borrowed(key), Value::Str(Cow::Borrowed(value))));
         }
     }
 
@@ -198,7 +201,9 @@ impl<'a> Event<'a> {
                     *other = Value::List(vec![first, value]);
                 }
             }
-            None => self.fields.push((Cow::Borrowed(key), Value::List(vec![value]))),
+            None => self
+                .fields
+                .push((Cow::Borrowed(key), Value::List(vec![value]))),
         }
     }
 
@@ -426,7 +431,10 @@ mod tests {
         e.push("x.raw", Value::Json(Cow::Borrowed(r#"{"k":[1,2]}"#)));
         e.push("x.f", f64::NAN);
         let v = json(&mut e);
-        assert_eq!(v["related"]["ip"], serde_json::json!(["1.1.1.1", "2.2.2.2"]));
+        assert_eq!(
+            v["related"]["ip"],
+            serde_json::json!(["1.1.1.1", "2.2.2.2"])
+        );
         assert_eq!(v["x"]["raw"]["k"][1], 2);
         assert!(v["x"]["f"].is_null());
     }

@@ -78,7 +78,14 @@ pub(crate) struct Window<R> {
 
 impl<R: Read> Window<R> {
     pub(crate) fn new(reader: R) -> Self {
-        Window { reader, buf: vec![0; CHUNK], start: 0, end: 0, base: 0, eof: false }
+        Window {
+            reader,
+            buf: vec![0; CHUNK],
+            start: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+        }
     }
 
     /// The unconsumed bytes.
@@ -106,7 +113,10 @@ impl<R: Read> Window<R> {
         if self.end == self.buf.len() {
             let grown = (self.buf.len() * 2).min(MAX_RECORD_BYTES + CHUNK);
             if grown == self.buf.len() {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, "record over the size limit"));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "record over the size limit",
+                ));
             }
             self.buf.resize(grown, 0);
         }
@@ -159,7 +169,11 @@ where
         }
         if w.end - w.start >= MAX_RECORD_BYTES && !oversized {
             let offset = w.offset();
-            f(Record { offset, bytes: &w.buf[w.start..w.start + 1024], malformed: Some("record over the size limit") })?;
+            f(Record {
+                offset,
+                bytes: &w.buf[w.start..w.start + 1024],
+                malformed: Some("record over the size limit"),
+            })?;
             oversized = true;
         }
         if oversized {
@@ -184,7 +198,11 @@ where
     if line.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
-    f(Record { offset, bytes: line, malformed: None })
+    f(Record {
+        offset,
+        bytes: line,
+        malformed: None,
+    })
 }
 
 pub(crate) mod json;
@@ -207,7 +225,10 @@ mod tests {
     #[test]
     fn splits_lines_with_offsets_skipping_blank_ones_and_crlf() {
         let got = lines(b"\xEF\xBB\xBFa b\r\n\n  \nc\nlast");
-        assert_eq!(got, vec![(3, "a b".into()), (12, "c".into()), (14, "last".into())]);
+        assert_eq!(
+            got,
+            vec![(3, "a b".into()), (12, "c".into()), (14, "last".into())]
+        );
     }
 
     #[test]
@@ -216,6 +237,9 @@ mod tests {
         let input: String = (0..1000).map(|_| format!("{line}\n")).collect();
         let got = lines(input.as_bytes());
         assert_eq!(got.len(), 1000);
-        assert!(got.iter().enumerate().all(|(i, (off, l))| *off == i as u64 * 1001 && *l == line));
+        assert!(got
+            .iter()
+            .enumerate()
+            .all(|(i, (off, l))| *off == i as u64 * 1001 && *l == line));
     }
 }

@@ -62,7 +62,10 @@ pub struct ParseError {
 impl ParseError {
     /// A parse error of `dataset` with `reason`.
     pub fn new(dataset: &'static str, reason: impl Into<String>) -> Self {
-        ParseError { dataset, reason: reason.into() }
+        ParseError {
+            dataset,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -101,7 +104,11 @@ pub trait Parser: Send {
     /// and passes every event it yields to `emit`. A record may yield no event
     /// (a header line, a control message) or several (a CloudWatch Logs
     /// subscription payload).
-    fn parse<'a>(&mut self, record: &'a str, emit: &mut dyn FnMut(Event<'a>)) -> Result<(), ParseError>;
+    fn parse<'a>(
+        &mut self,
+        record: &'a str,
+        emit: &mut dyn FnMut(Event<'a>),
+    ) -> Result<(), ParseError>;
 }
 
 /// A dataset the parsers know: its name, how its objects are framed, and how
@@ -129,7 +136,10 @@ impl DatasetInfo {
 
 impl std::fmt::Debug for DatasetInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DatasetInfo").field("name", &self.name).field("framing", &self.framing).finish()
+        f.debug_struct("DatasetInfo")
+            .field("name", &self.name)
+            .field("framing", &self.framing)
+            .finish()
     }
 }
 
@@ -139,7 +149,9 @@ pub static DATASETS: &[DatasetInfo] = &[
         name: "aws.cloudtrail",
         module: "aws",
         description: "AWS CloudTrail events ({\"Records\":[…]} documents or one record per line)",
-        framing: Framing::JsonRecords { field: std::borrow::Cow::Borrowed("Records") },
+        framing: Framing::JsonRecords {
+            field: std::borrow::Cow::Borrowed("Records"),
+        },
         options: cloudtrail::OPTIONS,
         build: cloudtrail::build,
     },
@@ -199,9 +211,20 @@ pub fn dataset(name: &str) -> Option<&'static DatasetInfo> {
 }
 
 /// Checks that `options` only holds keys from `known` (comma separated).
-pub fn check_options(dataset: &'static str, options: &Options, known: &'static str) -> Result<(), OptionError> {
-    match options.keys().find(|k| !known.split(',').map(str::trim).any(|n| n == k.as_str())) {
-        Some(key) => Err(OptionError::Unknown { dataset, key: key.clone(), known: if known.is_empty() { "none" } else { known } }),
+pub fn check_options(
+    dataset: &'static str,
+    options: &Options,
+    known: &'static str,
+) -> Result<(), OptionError> {
+    match options
+        .keys()
+        .find(|k| !known.split(',').map(str::trim).any(|n| n == k.as_str()))
+    {
+        Some(key) => Err(OptionError::Unknown {
+            dataset,
+            key: key.clone(),
+            known: if known.is_empty() { "none" } else { known },
+        }),
         None => Ok(()),
     }
 }

@@ -19,12 +19,16 @@ impl Timestamp {
 
     /// From whole seconds since the Unix epoch.
     pub const fn from_unix_seconds(secs: i64) -> Self {
-        Timestamp { nanos: secs.saturating_mul(NANOS_PER_SEC) }
+        Timestamp {
+            nanos: secs.saturating_mul(NANOS_PER_SEC),
+        }
     }
 
     /// From milliseconds since the Unix epoch.
     pub const fn from_unix_millis(millis: i64) -> Self {
-        Timestamp { nanos: millis.saturating_mul(1_000_000) }
+        Timestamp {
+            nanos: millis.saturating_mul(1_000_000),
+        }
     }
 
     /// Nanoseconds since the Unix epoch.
@@ -46,13 +50,31 @@ impl Timestamp {
     }
 
     /// From calendar fields in UTC; `None` when a field is out of range.
-    pub fn from_civil(year: i64, month: u32, day: u32, hour: u32, min: u32, sec: u32, nanos: u32) -> Option<Self> {
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) || hour > 23 || min > 59 || sec > 60 || nanos >= 1_000_000_000 {
+    pub fn from_civil(
+        year: i64,
+        month: u32,
+        day: u32,
+        hour: u32,
+        min: u32,
+        sec: u32,
+        nanos: u32,
+    ) -> Option<Self> {
+        if !(1..=12).contains(&month)
+            || day == 0
+            || day > days_in_month(year, month)
+            || hour > 23
+            || min > 59
+            || sec > 60
+            || nanos >= 1_000_000_000
+        {
             return None;
         }
         let days = days_from_civil(year, month, day);
         let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(min) * 60 + i64::from(sec);
-        Some(Timestamp::from_unix_nanos(secs.checked_mul(NANOS_PER_SEC)?.checked_add(i64::from(nanos))?))
+        Some(Timestamp::from_unix_nanos(
+            secs.checked_mul(NANOS_PER_SEC)?
+                .checked_add(i64::from(nanos))?,
+        ))
     }
 
     /// Parses RFC 3339 / ISO 8601 with a `T` or space separator, optional
@@ -65,7 +87,13 @@ impl Timestamp {
     /// ```
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
         let b = s.as_bytes();
-        if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ' || b[10] == b't') || b[13] != b':' || b[16] != b':' {
+        if b.len() < 19
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !(b[10] == b'T' || b[10] == b' ' || b[10] == b't')
+            || b[13] != b':'
+            || b[16] != b':'
+        {
             return None;
         }
         let year = digits(&b[0..4])? as i64;
@@ -90,13 +118,21 @@ impl Timestamp {
         }
         let offset_secs = parse_zone(rest)?;
         let t = Timestamp::from_civil(year, month, day, hour, min, sec, nanos)?;
-        Some(Timestamp::from_unix_nanos(t.nanos - offset_secs * NANOS_PER_SEC))
+        Some(Timestamp::from_unix_nanos(
+            t.nanos - offset_secs * NANOS_PER_SEC,
+        ))
     }
 
     /// Parses the Common Log Format time `06/Feb/2019:00:00:38 +0000` (S3 access logs).
     pub fn parse_clf(s: &str) -> Option<Self> {
         let b = s.as_bytes();
-        if b.len() < 20 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[14] != b':' || b[17] != b':' {
+        if b.len() < 20
+            || b[2] != b'/'
+            || b[6] != b'/'
+            || b[11] != b':'
+            || b[14] != b':'
+            || b[17] != b':'
+        {
             return None;
         }
         let day = digits(&b[0..2])?;
@@ -106,7 +142,11 @@ impl Timestamp {
         let min = digits(&b[15..17])?;
         let sec = digits(&b[18..20])?;
         let zone = s[20..].trim_start();
-        let offset = if zone.is_empty() { 0 } else { parse_zone(zone.as_bytes())? };
+        let offset = if zone.is_empty() {
+            0
+        } else {
+            parse_zone(zone.as_bytes())?
+        };
         let t = Timestamp::from_civil(year, month, day, hour, min, sec, 0)?;
         Some(Timestamp::from_unix_nanos(t.nanos - offset * NANOS_PER_SEC))
     }
@@ -158,12 +198,22 @@ impl fmt::Display for Timestamp {
 
 /// Month number (1–12) from an English three-letter abbreviation (`Feb`).
 pub fn month_from_abbrev(b: &[u8]) -> Option<u32> {
-    const MONTHS: [&[u8; 3]; 12] = [b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec"];
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
+    ];
     if b.len() != 3 {
         return None;
     }
-    let lower = [b[0].to_ascii_lowercase(), b[1].to_ascii_lowercase(), b[2].to_ascii_lowercase()];
-    MONTHS.iter().position(|m| **m == lower).map(|i| i as u32 + 1)
+    let lower = [
+        b[0].to_ascii_lowercase(),
+        b[1].to_ascii_lowercase(),
+        b[2].to_ascii_lowercase(),
+    ];
+    MONTHS
+        .iter()
+        .position(|m| **m == lower)
+        .map(|i| i as u32 + 1)
 }
 
 fn parse_zone(rest: &[u8]) -> Option<i64> {
@@ -261,16 +311,31 @@ mod tests {
 
     #[test]
     fn formats_with_the_precision_the_instant_has() {
-        assert_eq!(Timestamp::from_unix_seconds(1431280876).to_string(), "2015-05-10T18:01:16.000Z");
-        assert_eq!(Timestamp::from_unix_nanos(1_500).to_string(), "1970-01-01T00:00:00.000001500Z");
-        assert_eq!(Timestamp::from_unix_millis(-1).to_string(), "1969-12-31T23:59:59.999Z");
+        assert_eq!(
+            Timestamp::from_unix_seconds(1431280876).to_string(),
+            "2015-05-10T18:01:16.000Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix_nanos(1_500).to_string(),
+            "1970-01-01T00:00:00.000001500Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix_millis(-1).to_string(),
+            "1969-12-31T23:59:59.999Z"
+        );
     }
 
     #[test]
     fn parses_rfc3339_variants() {
         let z = Timestamp::parse_rfc3339("2019-08-01T12:00:00Z").unwrap();
-        assert_eq!(Timestamp::parse_rfc3339("2019-08-01T14:00:00+02:00"), Some(z));
-        assert_eq!(Timestamp::parse_rfc3339("2019-08-01T07:00:00-0500"), Some(z));
+        assert_eq!(
+            Timestamp::parse_rfc3339("2019-08-01T14:00:00+02:00"),
+            Some(z)
+        );
+        assert_eq!(
+            Timestamp::parse_rfc3339("2019-08-01T07:00:00-0500"),
+            Some(z)
+        );
         assert_eq!(Timestamp::parse_rfc3339("2019-08-01 12:00:00"), Some(z));
         assert_eq!(Timestamp::parse_rfc3339("2019-02-30T12:00:00Z"), None);
         assert_eq!(Timestamp::parse_rfc3339("2019-08-01T12:00:00.Z"), None);

@@ -16,7 +16,11 @@ pub fn build(options: &Options) -> Result<Box<dyn Parser>, OptionError> {
 struct Unimplemented;
 
 impl Parser for Unimplemented {
-    fn parse<'a>(&mut self, _record: &'a str, _emit: &mut dyn FnMut(Event<'a>)) -> Result<(), ParseError> {
+    fn parse<'a>(
+        &mut self,
+        _record: &'a str,
+        _emit: &mut dyn FnMut(Event<'a>),
+    ) -> Result<(), ParseError> {
         Err(ParseError::new(DATASET, "not implemented"))
     }
 }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The project's test command: formatting, lints, unit, property and
+# integration tests (end-to-end ones start their own emulators).
+# Usage: scripts/test.sh            (from anywhere in the repository)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "emulators (project-local venv)"
+scripts/setup-emulators.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test (unit, property, integration, end-to-end)"
+export LOGLIFT_EMULATOR_VENV="${LOGLIFT_EMULATOR_VENV:-$PWD/.venv-emulators}"
+# Property tests: a bounded run (the long runs are `cargo fuzz`, see parsers/fuzz).
+export PROPTEST_CASES="${PROPTEST_CASES:-2000}"
+cargo test --workspace --release
+
+step "conformance against Elastic's pipeline fixtures"
+cargo build --release --bin loglift
+tests/conformance/check.sh "${CARGO_TARGET_DIR:-target}/release/loglift" 95

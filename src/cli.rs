@@ -1,0 +1,116 @@
+//! The command line (DESIGN §5). Exit codes: 0 success, 1 runtime failure,
+//! 2 bad usage or invalid configuration.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+
+/// loglift: AWS logs from S3 and CloudWatch metrics, as ECS events.
+#[derive(Debug, Parser)]
+#[command(name = "loglift", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the agent.
+    Run {
+        /// Configuration file (default /etc/loglift/loglift.yml, else ./config/loglift.yml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Parse local files and print their events as NDJSON on stdout.
+    Parse(ParseArgs),
+    /// Validate the configuration and test every input's access.
+    Check {
+        /// Configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print field definitions, or an Elasticsearch index template built from them.
+    Fields {
+        /// Only this dataset (plus the ECS fields it uses).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FieldsFormat::Markdown)]
+        format: FieldsFormat,
+    },
+    /// List datasets, their routing rules and whether each is enabled.
+    Datasets {
+        /// Configuration file, for user-defined datasets and module state.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+/// Arguments of `loglift parse`.
+#[derive(Debug, clap::Args)]
+pub struct ParseArgs {
+    /// Dataset name, or `auto` to route each file by its path.
+    #[arg(long)]
+    pub dataset: String,
+    /// A dataset option, as in its module file (e.g. `retain=flattened`, `format=...`).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Configuration file, for user-defined datasets.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// `data_stream.namespace` of the events.
+    #[arg(long, default_value = "default")]
+    pub namespace: String,
+    /// Files to parse (`-` is standard input); compression is sniffed.
+    #[arg(default_value = "-")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Formats of `loglift fields`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FieldsFormat {
+    /// A Markdown table per dataset.
+    Markdown,
+    /// The definitions as JSON.
+    Json,
+    /// Elasticsearch composable index templates for `logs-<dataset>-*`.
+    EsTemplate,
+}
+
+/// An error that is the user's to fix: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Parses the command line, runs the command, and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init_logging();
+    let result = match cli.command {
+        Command::Run { .. } => Err(anyhow::anyhow!(
+            "`loglift run` is not yet available in this version"
+        )),
+        Command::Check { .. } => Err(anyhow::anyhow!(
+            "`loglift check` is not yet available in this version"
+        )),
+        Command::Parse(args) => commands::parse::run(&args),
+        Command::Fields { dataset, format } => commands::fields::run(dataset.as_deref(), format),
+        Command::Datasets { config } => commands::datasets::run(config.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loglift: {e:#}");
+            if e.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}

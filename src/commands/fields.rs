@@ -1,0 +1,180 @@
+//! `loglift fields`: field definitions as Markdown, JSON, or Elasticsearch
+//! composable index templates.
+
+use serde_json::{json, Map, Value};
+
+use crate::cli::{FieldsFormat, UsageError};
+use crate::schema::{field_sets, FieldDef, FieldSet};
+
+/// Runs `loglift fields`.
+pub fn run(dataset: Option<&str>, format: FieldsFormat) -> anyhow::Result<()> {
+    let sets = field_sets()?;
+    let ecs = sets.iter().find(|s| s.dataset == "ecs").cloned();
+    let chosen: Vec<&FieldSet> = match dataset {
+        Some(name) => {
+            let set = sets.iter().find(|s| s.dataset == name).ok_or_else(|| {
+                let known: Vec<_> = sets
+                    .iter()
+                    .filter(|s| s.dataset != "ecs")
+                    .map(|s| s.dataset.as_str())
+                    .collect();
+                UsageError(format!(
+                    "no field definitions for dataset `{name}` (known: {})",
+                    known.join(", ")
+                ))
+            })?;
+            vec![set]
+        }
+        None => sets.iter().collect(),
+    };
+    let out = match format {
+        FieldsFormat::Markdown => chosen
+            .iter()
+            .map(|s| markdown(s))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        FieldsFormat::Json => serde_json::to_string_pretty(&chosen)?,
+        FieldsFormat::EsTemplate => {
+            let ecs = ecs.unwrap_or(FieldSet {
+                dataset: "ecs".into(),
+                fields: vec![],
+            });
+            let templates: Map<String, Value> = chosen
+                .iter()
+                .filter(|s| s.dataset != "ecs")
+                .map(|s| {
+                    (
+                        template_name(&s.dataset),
+                        index_template(&s.dataset, &ecs.fields, &s.fields),
+                    )
+                })
+                .collect();
+            match (dataset, templates.len()) {
+                (Some(_), 1) => {
+                    serde_json::to_string_pretty(templates.values().next().expect("one template"))?
+                }
+                _ => serde_json::to_string_pretty(&templates)?,
+            }
+        }
+    };
+    println!("{out}");
+    Ok(())
+}
+
+fn markdown(set: &FieldSet) -> String {
+    let mut out = format!(
+        "### {}\n\n| field | type | description | example |\n|---|---|---|---|\n",
+        set.dataset
+    );
+    for f in &set.fields {
+        let example = f.example.as_ref().map(|e| match e {
+            serde_norway::Value::String(s) => s.clone(),
+            other => serde_json::to_string(other).unwrap_or_default(),
+        });
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            f.name,
+            f.kind,
+            f.description.replace('|', "\\|").replace('\n', " "),
+            example
+                .map(|e| format!("`{}`", e.replace('|', "\\|")))
+                .unwrap_or_default()
+        ));
+    }
+    out
+}
+
+/// Name of the index template of `dataset` (`logs-aws.vpcflow`).
+pub fn template_name(dataset: &str) -> String {
+    format!("logs-{dataset}")
+}
+
+/// A composable index template for the data stream `logs-<dataset>-*`, with
+/// mappings for the ECS fields and the dataset's own.
+pub fn index_template(dataset: &str, ecs: &[FieldDef], own: &[FieldDef]) -> Value {
+    let mut properties = Map::new();
+    for f in ecs.iter().chain(own) {
+        insert_mapping(&mut properties, &f.name, mapping(f));
+    }
+    json!({
+        "index_patterns": [format!("logs-{dataset}-*")],
+        "data_stream": {},
+        "priority": 200,
+        "template": {
+            "settings": {"index": {"mapping": {"total_fields": {"limit": 10000}}}},
+            "mappings": {"dynamic": true, "properties": properties}
+        },
+        "_meta": {"managed_by": "loglift", "description": format!("ECS mappings for {dataset}")}
+    })
+}
+
+fn mapping(f: &FieldDef) -> Value {
+    match f.kind.as_str() {
+        "object" => json!({"type": "object"}),
+        "keyword" => json!({"type": "keyword", "ignore_above": 1024}),
+        "date" => json!({"type": "date"}),
+        "scaled_float" => json!({"type": "scaled_float", "scaling_factor": 1000}),
+        other => json!({"type": other}),
+    }
+}
+
+/// Puts `mapping` at the dotted `name` inside nested `properties`.
+fn insert_mapping(properties: &mut Map<String, Value>, name: &str, mapping: Value) {
+    match name.split_once('.') {
+        None => {
+            // A leaf never replaces an object that already holds sub-fields.
+            let has_children = properties
+                .get(name)
+                .and_then(|v| v.get("properties"))
+                .is_some();
+            if !has_children {
+                properties.insert(name.to_string(), mapping);
+            }
+        }
+        Some((head, rest)) => {
+            let entry = properties
+                .entry(head.to_string())
+                .or_insert_with(|| json!({"properties": {}}));
+            if entry.get("properties").is_none() {
+                *entry = json!({"properties": {}});
+            }
+            if let Some(Value::Object(children)) = entry.get_mut("properties") {
+                insert_mapping(children, rest, mapping);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(name: &str, kind: &str) -> FieldDef {
+        FieldDef {
+            name: name.into(),
+            kind: kind.into(),
+            description: "d".into(),
+            example: None,
+        }
+    }
+
+    #[test]
+    fn template_nests_properties_and_targets_the_data_stream() {
+        let t = index_template(
+            "aws.vpcflow",
+            &[def("source.ip", "ip"), def("@timestamp", "date")],
+            &[def("aws.vpcflow.version", "keyword")],
+        );
+        assert_eq!(t["index_patterns"][0], "logs-aws.vpcflow-*");
+        assert_eq!(
+            t["template"]["mappings"]["properties"]["source"]["properties"]["ip"]["type"],
+            "ip"
+        );
+        assert_eq!(
+            t["template"]["mappings"]["properties"]["aws"]["properties"]["vpcflow"]["properties"]
+                ["version"]["type"],
+            "keyword"
+        );
+        assert!(t["data_stream"].is_object());
+    }
+}

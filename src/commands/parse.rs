@@ -1,0 +1,98 @@
+//! `loglift parse`: parse local files and print their events as NDJSON.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+
+use anyhow::Context;
+use loglift_parsers::Options;
+
+use crate::cli::{ParseArgs, UsageError};
+use crate::dataset::DatasetSpec;
+use crate::pipeline::{process_object, Origin, ProcessError};
+use crate::route::{Route, Router};
+
+const BATCH_BYTES: usize = 1 << 20;
+
+/// Runs `loglift parse`.
+pub fn run(args: &ParseArgs) -> anyhow::Result<()> {
+    let options = parse_sets(&args.set)?;
+    let router = Router::default();
+    let fixed = if args.dataset == "auto" {
+        None
+    } else {
+        Some(resolve(&args.dataset, &options)?)
+    };
+    // Open everything first: an unreadable file is a usage error, reported before any output.
+    let mut inputs = Vec::new();
+    for path in &args.files {
+        let name = path.to_string_lossy().into_owned();
+        let reader: Box<dyn Read + Send> = if name == "-" {
+            Box::new(io::stdin())
+        } else {
+            Box::new(File::open(path).map_err(|e| UsageError(format!("cannot read {name}: {e}")))?)
+        };
+        let dataset = match &fixed {
+            Some(d) => Some(d.clone()),
+            None => match router.route(&name) {
+                Route::Dataset(ds) => Some(resolve(&ds, &options)?),
+                Route::Skip(_) => None,
+                Route::Unknown => {
+                    return Err(UsageError(format!(
+                        "{name}: no dataset matches this path; give --dataset"
+                    ))
+                    .into())
+                }
+            },
+        };
+        inputs.push((name, reader, dataset));
+    }
+    let stdout = io::stdout();
+    for (name, reader, dataset) in inputs {
+        let Some(dataset) = dataset else { continue };
+        let origin = Origin::local(&name);
+        let result = process_object(
+            reader,
+            &dataset,
+            &args.namespace,
+            &origin,
+            BATCH_BYTES,
+            |batch| {
+                stdout
+                    .lock()
+                    .write_all(&batch.ndjson)
+                    .map_err(|e| e.to_string())
+            },
+        );
+        match result {
+            Ok(_) => {}
+            // A closed stdout (`| head`) is not a failure of ours.
+            Err(ProcessError::Sink(e)) if e.contains("Broken pipe") => return Ok(()),
+            Err(e) => return Err(e).with_context(|| format!("parsing {name}")),
+        }
+    }
+    stdout.lock().flush().ok();
+    Ok(())
+}
+
+/// Resolves a dataset name to a ready dataset, or a usage error.
+fn resolve(name: &str, options: &Options) -> anyhow::Result<DatasetSpec> {
+    let info = loglift_parsers::dataset(name).ok_or_else(|| {
+        let known: Vec<_> = loglift_parsers::DATASETS.iter().map(|d| d.name).collect();
+        UsageError(format!(
+            "unknown dataset `{name}` (known: {}, auto)",
+            known.join(", ")
+        ))
+    })?;
+    DatasetSpec::builtin(info, options.clone()).map_err(|e| UsageError(e.to_string()).into())
+}
+
+/// `KEY=VALUE` pairs of `--set`.
+fn parse_sets(sets: &[String]) -> Result<Options, UsageError> {
+    sets.iter()
+        .map(|s| {
+            s.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .ok_or_else(|| UsageError(format!("--set {s}: expected KEY=VALUE")))
+        })
+        .collect()
+}

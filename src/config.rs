@@ -1,0 +1,534 @@
+//! Configuration: one typed tree, documented in place (DESIGN §6).
+//!
+//! The file is YAML with `${ENV_VAR}` (and `${ENV_VAR:-default}`)
+//! substitution. Unknown keys are errors, so a typo is reported with its
+//! file and line instead of silently becoming a default. Every option here is
+//! also shown, with its default, in `config/loglift.yml`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// AWS settings shared by every input (each input may override any key).
+    #[serde(default)]
+    pub aws: AwsSettings,
+    /// Where objects come from.
+    #[serde(default)]
+    pub inputs: Vec<InputConfig>,
+    /// User-defined datasets; their selectors are tried before the built-in routing.
+    #[serde(default)]
+    pub datasets: Vec<CustomDatasetConfig>,
+    /// Directory of module files, relative to the configuration file.
+    #[serde(default = "default_modules_dir")]
+    pub modules_dir: PathBuf,
+    /// Where events go.
+    #[serde(default)]
+    pub outputs: Vec<OutputConfig>,
+    /// The HTTP server for `/metrics`, `/healthz` and `/status`.
+    #[serde(default)]
+    pub http: HttpConfig,
+    /// `data_stream.namespace` of every event.
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+}
+
+fn default_modules_dir() -> PathBuf {
+    PathBuf::from("modules.d")
+}
+
+fn default_namespace() -> String {
+    "default".to_string()
+}
+
+/// AWS connection and credential settings. None set means the standard
+/// AWS default chain (environment, profile, web identity, container, instance metadata).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsSettings {
+    /// Region (e.g. `us-east-1`).
+    pub region: Option<String>,
+    /// Endpoint override: MinIO, LocalStack, moto, any S3-compatible store.
+    pub endpoint: Option<String>,
+    /// Path-style S3 addressing (`http://host/bucket/key`), needed by most S3-compatible stores.
+    pub force_path_style: Option<bool>,
+    /// Static access key id.
+    pub access_key_id: Option<String>,
+    /// Static secret access key.
+    pub secret_access_key: Option<String>,
+    /// Session token for temporary static credentials.
+    pub session_token: Option<String>,
+    /// Named profile of the shared credentials/config files.
+    pub credential_profile_name: Option<String>,
+    /// Path of the shared credentials file.
+    pub shared_credential_file: Option<PathBuf>,
+    /// Role to assume (cross-account access).
+    pub role_arn: Option<String>,
+    /// External id presented when assuming `role_arn`.
+    pub external_id: Option<String>,
+    /// Use FIPS endpoints.
+    pub fips: Option<bool>,
+}
+
+impl AwsSettings {
+    /// These settings with every unset key taken from `defaults`.
+    pub fn or(&self, defaults: &AwsSettings) -> AwsSettings {
+        macro_rules! pick {
+            ($($f:ident),*) => { AwsSettings { $($f: self.$f.clone().or_else(|| defaults.$f.clone()),)* } };
+        }
+        pick!(
+            region,
+            endpoint,
+            force_path_style,
+            access_key_id,
+            secret_access_key,
+            session_token,
+            credential_profile_name,
+            shared_credential_file,
+            role_arn,
+            external_id,
+            fips
+        )
+    }
+}
+
+/// One input.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum InputConfig {
+    /// Objects announced by S3 event notifications on an SQS queue.
+    Sqs(SqsInputConfig),
+    /// Objects found by listing a bucket.
+    S3Poll(S3PollInputConfig),
+}
+
+/// The `sqs` input.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqsInputConfig {
+    /// Queue URL.
+    pub queue_url: String,
+    /// Objects processed concurrently.
+    #[serde(default = "default_workers")]
+    pub workers: usize,
+    /// Messages per ReceiveMessage call (1–10).
+    #[serde(default = "default_max_messages")]
+    pub max_messages: i32,
+    /// Long-polling wait.
+    #[serde(default = "default_wait_time", with = "humantime_serde")]
+    pub wait_time: Duration,
+    /// Visibility timeout requested on receive; the heartbeat extends it at half this period.
+    #[serde(default = "default_visibility_timeout", with = "humantime_serde")]
+    pub visibility_timeout: Duration,
+    /// AWS settings for this input; unset keys come from the top-level `aws`.
+    #[serde(default)]
+    pub aws: AwsSettings,
+}
+
+fn default_workers() -> usize {
+    4
+}
+fn default_max_messages() -> i32 {
+    10
+}
+fn default_wait_time() -> Duration {
+    Duration::from_secs(20)
+}
+fn default_visibility_timeout() -> Duration {
+    Duration::from_secs(300)
+}
+
+/// The `s3_poll` input.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3PollInputConfig {
+    /// Bucket to list.
+    pub bucket: String,
+    /// Only keys with this prefix.
+    #[serde(default)]
+    pub prefix: String,
+    /// Time between listings.
+    #[serde(default = "default_interval", with = "humantime_serde")]
+    pub interval: Duration,
+    /// Directory of the durable state.
+    #[serde(default = "default_state_dir")]
+    pub state_dir: PathBuf,
+    /// Skip objects last modified longer ago than this.
+    #[serde(default, with = "humantime_serde")]
+    pub ignore_older: Option<Duration>,
+    /// Start listing after this key.
+    #[serde(default)]
+    pub start_after: Option<String>,
+    /// Objects processed concurrently.
+    #[serde(default = "default_workers")]
+    pub workers: usize,
+    /// AWS settings for this input; unset keys come from the top-level `aws`.
+    #[serde(default)]
+    pub aws: AwsSettings,
+}
+
+fn default_interval() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_state_dir() -> PathBuf {
+    PathBuf::from("/var/lib/loglift")
+}
+
+/// How the objects of a user-defined dataset are split into records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomFraming {
+    /// One record per line.
+    Lines,
+    /// A JSON array, or an object whose `records_field` array holds the records.
+    Json,
+    /// One JSON value per line.
+    Ndjson,
+}
+
+/// A user-defined dataset.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomDatasetConfig {
+    /// Dataset name (`event.dataset`), e.g. `iru.activity`.
+    pub name: String,
+    /// Regular expression on the object key.
+    pub selector: String,
+    /// Framing of the objects.
+    pub framing: CustomFraming,
+    /// For `framing: json`, the member holding the records (`Records`); unset means a top-level array.
+    #[serde(default)]
+    pub records_field: Option<String>,
+    /// Parse each record as JSON into `<name>.*` (default: true for json/ndjson framings).
+    #[serde(default)]
+    pub parse_json: Option<bool>,
+    /// Dotted path of the record's time field.
+    #[serde(default)]
+    pub timestamp_field: Option<String>,
+    /// Format of that field: `rfc3339`, `unix`, `unix_ms`, or a strftime pattern.
+    #[serde(default)]
+    pub timestamp_format: Option<String>,
+}
+
+/// One output.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum OutputConfig {
+    /// NDJSON on standard output.
+    Stdout {},
+    /// NDJSON to a file, rotated by size.
+    File(FileOutputConfig),
+}
+
+/// The `file` output.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileOutputConfig {
+    /// Path of the current file.
+    pub path: PathBuf,
+    /// Rotate when the file reaches this size in bytes.
+    #[serde(default = "default_rotate_bytes")]
+    pub rotate_bytes: u64,
+    /// Rotated files kept (`path.1` … `path.N`).
+    #[serde(default = "default_keep_files")]
+    pub keep_files: usize,
+}
+
+fn default_rotate_bytes() -> u64 {
+    100 * 1024 * 1024
+}
+fn default_keep_files() -> usize {
+    7
+}
+
+/// The HTTP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Listen address.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig { listen: default_listen() }
+    }
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:9090".to_string()
+}
+
+/// A module file of `modules.d/`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Module {
+    /// A log dataset and its options (`dataset: aws.vpcflow`, `format: …`).
+    Logs {
+        /// Dataset name.
+        dataset: String,
+        /// Dataset options, as strings.
+        options: BTreeMap<String, String>,
+    },
+    /// A CloudWatch metrics module (`metrics: ec2`) and its settings.
+    Metrics {
+        /// Module name.
+        name: String,
+        /// The file's other keys.
+        settings: serde_norway::Mapping,
+    },
+}
+
+/// A module file and whether it is enabled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModuleFile {
+    /// Path of the file.
+    pub path: PathBuf,
+    /// `<name>.yml` is enabled, `<name>.yml.disabled` is not.
+    pub enabled: bool,
+    /// What it configures.
+    pub module: Module,
+}
+
+/// A configuration error, with the file and line when known.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid configuration.
+    #[error("{path}:{line}: {reason}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line, 0 when unknown.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Reads and validates the configuration at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Config::from_yaml(&text, path)
+    }
+
+    /// Parses configuration text; `path` is used in messages.
+    pub fn from_yaml(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let text = substitute_env(text, path)?;
+        let config: Config = serde_norway::from_str(&text).map_err(|e| yaml_error(path, &e))?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |reason: String| ConfigError::Invalid { path: path.to_path_buf(), line: 0, reason };
+        for d in &self.datasets {
+            regex::Regex::new(&d.selector).map_err(|e| invalid(format!("dataset {}: invalid selector: {e}", d.name)))?;
+            if d.name.is_empty() || d.name.contains(char::is_whitespace) {
+                return Err(invalid(format!("dataset name `{}` must be non-empty without spaces", d.name)));
+            }
+        }
+        for input in &self.inputs {
+            if let InputConfig::Sqs(s) = input {
+                if !(1..=10).contains(&s.max_messages) {
+                    return Err(invalid(format!("sqs input {}: max_messages must be 1..=10", s.queue_url)));
+                }
+                if s.workers == 0 {
+                    return Err(invalid(format!("sqs input {}: workers must be at least 1", s.queue_url)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The module files of `modules_dir` (relative to `config_path`'s directory).
+    pub fn modules(&self, config_path: &Path) -> Result<Vec<ModuleFile>, ConfigError> {
+        let dir = config_path.parent().unwrap_or(Path::new(".")).join(&self.modules_dir);
+        read_modules(&dir)
+    }
+}
+
+/// Reads every `*.yml` and `*.yml.disabled` file of `dir` (none if it does not exist).
+pub fn read_modules(dir: &Path) -> Result<Vec<ModuleFile>, ConfigError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(ConfigError::Read { path: dir.to_path_buf(), source }),
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let enabled = if name.ends_with(".yml") {
+            true
+        } else if name.ends_with(".yml.disabled") {
+            false
+        } else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+        let module = parse_module(&substitute_env(&text, &path)?, &path)?;
+        out.push(ModuleFile { path, enabled, module });
+    }
+    Ok(out)
+}
+
+fn parse_module(text: &str, path: &Path) -> Result<Module, ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid { path: path.to_path_buf(), line: 0, reason };
+    let mut map: serde_norway::Mapping = serde_norway::from_str(text).map_err(|e| yaml_error(path, &e))?;
+    let take = |map: &mut serde_norway::Mapping, key: &str| map.remove(key).and_then(|v| v.as_str().map(str::to_string));
+    if let Some(dataset) = take(&mut map, "dataset") {
+        let mut options = BTreeMap::new();
+        for (k, v) in map {
+            let key = k.as_str().ok_or_else(|| invalid("option names must be strings".into()))?.to_string();
+            let value = match v {
+                serde_norway::Value::String(s) => s,
+                serde_norway::Value::Bool(b) => b.to_string(),
+                serde_norway::Value::Number(n) => n.to_string(),
+                other => return Err(invalid(format!("option `{key}`: expected a scalar, found {other:?}"))),
+            };
+            options.insert(key, value);
+        }
+        Ok(Module::Logs { dataset, options })
+    } else if let Some(name) = take(&mut map, "metrics") {
+        Ok(Module::Metrics { name, settings: map })
+    } else {
+        Err(invalid("a module file needs `dataset: <name>` or `metrics: <module>`".into()))
+    }
+}
+
+fn yaml_error(path: &Path, e: &serde_norway::Error) -> ConfigError {
+    let line = e.location().map_or(0, |l| l.line());
+    let reason = e.to_string();
+    // serde_norway appends " at line L column C"; the line is already in the prefix.
+    let reason = reason.split(" at line ").next().unwrap_or(&reason).to_string();
+    ConfigError::Invalid { path: path.to_path_buf(), line, reason }
+}
+
+/// Replaces `${VAR}` and `${VAR:-default}` with environment values; a
+/// missing variable without a default is an error naming it and its line.
+/// Only upper-case names are variables (see [`is_env_name`]).
+pub fn substitute_env(text: &str, path: &Path) -> Result<String, ConfigError> {
+    let mut out = String::with_capacity(text.len());
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let mut rest = line;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let end = after.find('}').ok_or_else(|| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: n + 1,
+                reason: "unterminated ${".into(),
+            })?;
+            let expr = &after[..end];
+            let (name, default) = match expr.split_once(":-") {
+                Some((name, default)) => (name, Some(default)),
+                None => (expr, None),
+            };
+            if !is_env_name(name) {
+                // `${srcaddr}`, `${vpc-id}`: VPC flow log format fields, kept as written.
+                out.push_str(&rest[start..start + 2 + end + 1]);
+                rest = &after[end + 1..];
+                continue;
+            }
+            match (std::env::var(name), default) {
+                (Ok(v), _) => out.push_str(&v),
+                (Err(_), Some(d)) => out.push_str(d),
+                (Err(_), None) => {
+                    return Err(ConfigError::Invalid {
+                        path: path.to_path_buf(),
+                        line: n + 1,
+                        reason: format!("environment variable {name} is not set"),
+                    })
+                }
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+    }
+    Ok(out)
+}
+
+/// Environment variable names are upper case (`ES_API_KEY`); anything else in
+/// `${…}` (VPC flow log fields such as `${srcaddr}`) is left alone.
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_yaml(text, Path::new("loglift.yml"))
+    }
+
+    #[test]
+    fn parses_the_documented_shape() {
+        std::env::set_var("LOGLIFT_TEST_EXTERNAL_ID", "ext-1");
+        let c = parse(
+            "aws:\n  region: us-east-1\n  external_id: ${LOGLIFT_TEST_EXTERNAL_ID}\ninputs:\n  - type: sqs\n    queue_url: https://q\n    workers: 8\n    wait_time: 20s\n    visibility_timeout: 300s\n    aws:\n      region: eu-west-1\n  - type: s3_poll\n    bucket: b\n    prefix: hitlogs-\n    interval: 60s\n    state_dir: /tmp/x\ndatasets:\n  - name: iru.activity\n    selector: '^activity/'\n    framing: ndjson\noutputs:\n  - type: file\n    path: /tmp/e.ndjson\n  - type: stdout\nhttp:\n  listen: 127.0.0.1:9091\n",
+        )
+        .unwrap();
+        assert_eq!(c.aws.external_id.as_deref(), Some("ext-1"));
+        let InputConfig::Sqs(sqs) = &c.inputs[0] else { panic!("sqs first") };
+        assert_eq!(sqs.workers, 8);
+        assert_eq!(sqs.visibility_timeout, Duration::from_secs(300));
+        assert_eq!(sqs.aws.or(&c.aws).region.as_deref(), Some("eu-west-1"));
+        assert_eq!(sqs.aws.or(&c.aws).external_id.as_deref(), Some("ext-1"));
+        assert_eq!(c.datasets[0].framing, CustomFraming::Ndjson);
+        assert_eq!(c.http.listen, "127.0.0.1:9091");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_its_line() {
+        let err = parse("aws:\n  region: us-east-1\n  regoin: x\n").unwrap_err().to_string();
+        assert!(err.starts_with("loglift.yml:3:"), "{err}");
+        assert!(err.contains("regoin"), "{err}");
+    }
+
+    #[test]
+    fn missing_environment_variable_names_itself() {
+        let err = parse("aws:\n  role_arn: ${LOGLIFT_SURELY_UNSET_VAR}\n").unwrap_err().to_string();
+        assert_eq!(err, "loglift.yml:2: environment variable LOGLIFT_SURELY_UNSET_VAR is not set");
+        assert_eq!(substitute_env("a: ${LOGLIFT_SURELY_UNSET_VAR:-x}", Path::new("f")).unwrap(), "a: x");
+    }
+
+    #[test]
+    fn invalid_selector_is_reported() {
+        let err = parse("datasets:\n  - name: a\n    selector: '('\n    framing: lines\n").unwrap_err().to_string();
+        assert!(err.contains("invalid selector"), "{err}");
+    }
+
+    #[test]
+    fn reads_enabled_and_disabled_modules() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("aws.vpcflow.yml"), "dataset: aws.vpcflow\nformat: ${version} ${srcaddr}\n").unwrap();
+        std::fs::write(dir.path().join("aws.ec2_metrics.yml.disabled"), "metrics: ec2\nperiod: 300s\n").unwrap();
+        std::fs::write(dir.path().join("README"), "ignored").unwrap();
+        let modules = read_modules(dir.path()).unwrap();
+        assert_eq!(modules.len(), 2);
+        assert!(!modules[0].enabled && matches!(&modules[0].module, Module::Metrics { name, .. } if name == "ec2"));
+        assert!(modules[1].enabled);
+        let Module::Logs { dataset, options } = &modules[1].module else { panic!("logs module") };
+        assert_eq!(dataset, "aws.vpcflow");
+        assert_eq!(options["format"], "${version} ${srcaddr}");
+    }
+}
