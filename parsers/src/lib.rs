@@ -38,6 +38,7 @@ pub mod cloudtrail;
 pub mod cloudwatch_logs;
 pub mod ec2_logs;
 pub mod elb;
+pub mod json_record;
 pub mod s3access;
 pub mod vpcflow;
 pub mod wallarm;
