@@ -166,25 +166,26 @@ impl Scan {
                 self.esc = false;
                 j += 1;
             } else if self.in_str {
+                // Jump to the next quote (or line end); it closes the string
+                // unless an odd run of backslashes precedes it.
                 let rest = &chunk[j..];
-                let hit = if line_mode {
-                    memchr::memchr3(b'"', b'\\', b'\n', rest)
-                } else {
-                    memchr::memchr2(b'"', b'\\', rest)
+                let hit = find_either(rest, b'"', if line_mode { b'\n' } else { b'"' });
+                let Some(k) = hit else {
+                    // The string goes on; an odd run of backslashes at the end escapes the next byte.
+                    self.esc = rest.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1;
+                    return Step::More;
                 };
-                let Some(k) = hit else { return Step::More };
-                j += k;
-                match chunk[j] {
-                    b'\\' => self.esc = true,
-                    b'"' => {
-                        self.in_str = false;
-                        if self.depth == 0 {
-                            return Step::Done(j + 1);
-                        }
-                    }
-                    _ => return Step::Newline(j),
+                if rest[k] == b'\n' {
+                    return Step::Newline(j + k);
                 }
-                j += 1;
+                let backslashes = rest[..k].iter().rev().take_while(|&&b| b == b'\\').count();
+                j += k + 1;
+                if backslashes % 2 == 0 {
+                    self.in_str = false;
+                    if self.depth == 0 {
+                        return Step::Done(j);
+                    }
+                }
             } else if self.scalar {
                 if is_delimiter(chunk[j]) {
                     return Step::Done(j);
@@ -209,6 +210,37 @@ impl Scan {
         }
         Step::More
     }
+}
+
+/// Index of the first byte equal to `a` or `b` in `bytes`.
+///
+/// Strings in logs are mostly short, where `memchr`'s setup costs more than
+/// the search: the first 64 bytes are searched eight at a time in a `u64`
+/// (SWAR), the rest with `memchr`.
+pub(crate) fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // High bit set in each zero byte of `v`; the lowest one is exact.
+    let zero_bytes = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let (fa, fb) = (LO * u64::from(a), LO * u64::from(b));
+    let mut i = 0;
+    while i < 64 && i + 8 <= bytes.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[i..i + 8]);
+        let v = u64::from_le_bytes(word);
+        let hits = zero_bytes(v ^ fa) | zero_bytes(v ^ fb);
+        if hits != 0 {
+            return Some(i + (hits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    let rest = &bytes[i..];
+    let found = if i < 64 {
+        rest.iter().position(|&c| c == a || c == b)
+    } else {
+        memchr::memchr2(a, b, rest)
+    };
+    found.map(|k| i + k)
 }
 
 fn is_ws(b: u8) -> bool {
@@ -295,6 +327,16 @@ where
 
     /// Skips whitespace from `pos`; with `discard`, the skipped bytes may be dropped.
     fn skip_ws(&mut self, pos: &mut u64, discard: bool) -> io::Result<Avail> {
+        self.skip_ws_lines(pos, discard, &mut false)
+    }
+
+    /// [`Self::skip_ws`], noting in `newline` whether a line ended on the way.
+    fn skip_ws_lines(
+        &mut self,
+        pos: &mut u64,
+        discard: bool,
+        newline: &mut bool,
+    ) -> io::Result<Avail> {
         loop {
             if discard {
                 self.keep = *pos;
@@ -306,6 +348,7 @@ where
             let i = self.idx(*pos);
             let chunk = &self.w.buf[i..self.w.end];
             let n = chunk.iter().take_while(|b| is_ws(**b)).count();
+            *newline |= chunk[..n].contains(&b'\n');
             *pos += n as u64;
             if n < chunk.len() {
                 return Ok(Avail::Yes);
@@ -374,11 +417,15 @@ where
 
     fn run(&mut self, mut mode: Mode<'_>) -> Result<(), E> {
         let mut pos = self.keep;
+        // Whether `pos` is the first non-blank byte of a line.
+        let mut line_start = true;
         loop {
-            match self.skip_ws(&mut pos, true)? {
+            let mut newline = false;
+            match self.skip_ws_lines(&mut pos, true, &mut newline)? {
                 Avail::Yes => {}
                 Avail::Eof | Avail::Full => return Ok(()),
             }
+            line_start |= newline;
             let b = self.byte(pos);
             if let Mode::Auto = mode {
                 mode = if b == b'[' { Mode::Array } else { Mode::Values };
@@ -389,12 +436,58 @@ where
                     pos += 1;
                     self.array(&mut pos)?;
                 }
+                (_, b'{' | b'[') => self.value(&mut pos)?,
                 // A stray separator between top-level values (`{…},\n{…}`).
                 (_, b',') => pos += 1,
+                // A line that is not a JSON object or array (a text line in a
+                // CloudWatch Logs export, a scalar per line): the dataset's
+                // parser decides what it is.
+                _ if line_start => {
+                    self.text_line(&mut pos)?;
+                    continue;
+                }
                 (_, b) if starts_value(b) => self.value(&mut pos)?,
                 _ => self.garbage(&mut pos, TOP_STOPS)?,
             }
+            line_start = false;
         }
+    }
+
+    /// Hands out the rest of the line from `pos` (without its terminator) as one record.
+    fn text_line(&mut self, pos: &mut u64) -> Result<(), E> {
+        let start = *pos;
+        self.keep = start;
+        let mut oversized = false;
+        loop {
+            match self.ensure(*pos)? {
+                Avail::Yes => {}
+                Avail::Eof => break,
+                Avail::Full => {
+                    self.emit_oversized(start)?;
+                    oversized = true;
+                    self.keep = *pos;
+                    continue;
+                }
+            }
+            let i = self.idx(*pos);
+            let chunk = &self.w.buf[i..self.w.end];
+            if let Some(k) = memchr::memchr(b'\n', chunk) {
+                *pos += k as u64;
+                break;
+            }
+            *pos += chunk.len() as u64;
+            if oversized {
+                self.keep = *pos;
+            }
+        }
+        if !oversized {
+            let (a, b) = (self.idx(start), self.idx(*pos).min(self.w.end));
+            let line = trim_end_ws(self.w.buf.get(a..b).unwrap_or_default());
+            let end = start + line.len() as u64;
+            self.emit_complete(start, end)?;
+        }
+        self.keep = *pos;
+        Ok(())
     }
 
     /// Hands out the value starting at `pos` as one record.
@@ -806,6 +899,35 @@ mod tests {
     }
 
     #[test]
+    fn backslash_runs_decide_whether_a_quote_ends_a_string() {
+        // Contents: `\\\"x` (escaped backslash, escaped quote), `\\` (one escaped backslash).
+        let input = r#"[{"a":"\\\"x"},{"b":"\\"},{"c":"x\\\\\\\\"}]"#;
+        assert_eq!(
+            texts(&records(&Framing::JsonArray, input)),
+            vec![r#"{"a":"\\\"x"}"#, r#"{"b":"\\"}"#, r#"{"c":"x\\\\\\\\"}"#]
+        );
+    }
+
+    #[test]
+    fn find_either_finds_the_first_of_two_bytes_near_and_far() {
+        for len in [0, 1, 7, 8, 9, 63, 64, 65, 200] {
+            for at in 0..len {
+                let mut bytes = vec![b'x'; len];
+                bytes[at] = b'"';
+                if at + 3 < len {
+                    bytes[at + 3] = b'\\';
+                }
+                assert_eq!(
+                    find_either(&bytes, b'\\', b'"'),
+                    Some(at),
+                    "len {len} at {at}"
+                );
+            }
+            assert_eq!(find_either(&vec![0x80u8; len], b'"', b'\\'), None);
+        }
+    }
+
+    #[test]
     fn array_elements_of_any_kind_are_records() {
         let input = "[ {\"a\":1}, [1,2], \"s\", 12.5e3, true, null ]";
         let got = records(&Framing::JsonArray, input);
@@ -884,7 +1006,7 @@ mod tests {
     fn garbage_between_values_is_malformed_and_the_walk_resynchronizes() {
         let got = records(
             &Framing::ConcatenatedJson,
-            "{\"a\":1} oops! {\"b\":2}\n}}\n{\"c\":3}",
+            "{\"a\":1} oops! {\"b\":2} ]]\n{\"c\":3}",
         );
         assert_eq!(
             got.iter()
@@ -894,10 +1016,37 @@ mod tests {
                 ("{\"a\":1}", None),
                 ("oops!", Some(GARBAGE)),
                 ("{\"b\":2}", None),
-                ("}}", Some(GARBAGE)),
+                ("]]", Some(GARBAGE)),
                 ("{\"c\":3}", None)
             ]
         );
+    }
+
+    #[test]
+    fn a_line_that_is_not_an_object_or_array_is_one_record_for_the_parser() {
+        // CloudWatch Logs export-task lines arrive through the same framing as Firehose deliveries.
+        let input = "2024-03-01T10:00:01.000Z Mar  1 host sshd[1]: {x} [y]\r\n{\"a\":1}\n  plain text  \n\"s\"\n}}\n42";
+        for framing in [
+            Framing::ConcatenatedJson,
+            Framing::Ndjson,
+            Framing::JsonAuto,
+            records_framing(),
+        ] {
+            let got = records(&framing, input);
+            assert_eq!(
+                texts(&got),
+                vec![
+                    "2024-03-01T10:00:01.000Z Mar  1 host sshd[1]: {x} [y]",
+                    r#"{"a":1}"#,
+                    "plain text",
+                    r#""s""#,
+                    "}}",
+                    "42"
+                ],
+                "{framing:?}"
+            );
+            assert!(got.iter().all(|g| g.2.is_none()));
+        }
     }
 
     #[test]
