@@ -1166,8 +1166,24 @@ mod tests {
                 Framing::JsonAuto,
             ] {
                 let (got, _) = split_with(&framing, &input, 16, 3);
-                let total: usize = got.iter().map(|g| g.1.len()).sum();
-                assert!(total <= input.len() * 2);
+                // Every record is the input's own bytes at its offset, in order.
+                let mut last_end = 0;
+                for (offset, text, _) in &got {
+                    let start = *offset as usize;
+                    assert!(start >= last_end, "{framing:?} {input:?}");
+                    assert_eq!(
+                        input.get(start..start + text.len()),
+                        Some(text.as_bytes()),
+                        "{framing:?} {input:?}"
+                    );
+                    last_end = start + text.len();
+                }
+                // And the same records come out however the input is read.
+                assert_eq!(
+                    got,
+                    split_with(&framing, &input, 16, usize::MAX).0,
+                    "{framing:?} {input:?}"
+                );
             }
         }
     }
