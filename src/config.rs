@@ -257,7 +257,9 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { listen: default_listen() }
+        HttpConfig {
+            listen: default_listen(),
+        }
     }
 }
 
@@ -322,7 +324,10 @@ pub enum ConfigError {
 impl Config {
     /// Reads and validates the configuration at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Config::from_yaml(&text, path)
     }
 
@@ -335,20 +340,34 @@ impl Config {
     }
 
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {
-        let invalid = |reason: String| ConfigError::Invalid { path: path.to_path_buf(), line: 0, reason };
+        let invalid = |reason: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: 0,
+            reason,
+        };
         for d in &self.datasets {
-            regex::Regex::new(&d.selector).map_err(|e| invalid(format!("dataset {}: invalid selector: {e}", d.name)))?;
+            regex::Regex::new(&d.selector)
+                .map_err(|e| invalid(format!("dataset {}: invalid selector: {e}", d.name)))?;
             if d.name.is_empty() || d.name.contains(char::is_whitespace) {
-                return Err(invalid(format!("dataset name `{}` must be non-empty without spaces", d.name)));
+                return Err(invalid(format!(
+                    "dataset name `{}` must be non-empty without spaces",
+                    d.name
+                )));
             }
         }
         for input in &self.inputs {
             if let InputConfig::Sqs(s) = input {
                 if !(1..=10).contains(&s.max_messages) {
-                    return Err(invalid(format!("sqs input {}: max_messages must be 1..=10", s.queue_url)));
+                    return Err(invalid(format!(
+                        "sqs input {}: max_messages must be 1..=10",
+                        s.queue_url
+                    )));
                 }
                 if s.workers == 0 {
-                    return Err(invalid(format!("sqs input {}: workers must be at least 1", s.queue_url)));
+                    return Err(invalid(format!(
+                        "sqs input {}: workers must be at least 1",
+                        s.queue_url
+                    )));
                 }
             }
         }
@@ -357,7 +376,10 @@ impl Config {
 
     /// The module files of `modules_dir` (relative to `config_path`'s directory).
     pub fn modules(&self, config_path: &Path) -> Result<Vec<ModuleFile>, ConfigError> {
-        let dir = config_path.parent().unwrap_or(Path::new(".")).join(&self.modules_dir);
+        let dir = config_path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(&self.modules_dir);
         read_modules(&dir)
     }
 }
@@ -367,13 +389,21 @@ pub fn read_modules(dir: &Path) -> Result<Vec<ModuleFile>, ConfigError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(ConfigError::Read { path: dir.to_path_buf(), source }),
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: dir.to_path_buf(),
+                source,
+            })
+        }
     };
     let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     paths.sort();
     let mut out = Vec::new();
     for path in paths {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let enabled = if name.ends_with(".yml") {
             true
         } else if name.ends_with(".yml.disabled") {
@@ -381,34 +411,60 @@ pub fn read_modules(dir: &Path) -> Result<Vec<ModuleFile>, ConfigError> {
         } else {
             continue;
         };
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
         let module = parse_module(&substitute_env(&text, &path)?, &path)?;
-        out.push(ModuleFile { path, enabled, module });
+        out.push(ModuleFile {
+            path,
+            enabled,
+            module,
+        });
     }
     Ok(out)
 }
 
 fn parse_module(text: &str, path: &Path) -> Result<Module, ConfigError> {
-    let invalid = |reason: String| ConfigError::Invalid { path: path.to_path_buf(), line: 0, reason };
-    let mut map: serde_norway::Mapping = serde_norway::from_str(text).map_err(|e| yaml_error(path, &e))?;
-    let take = |map: &mut serde_norway::Mapping, key: &str| map.remove(key).and_then(|v| v.as_str().map(str::to_string));
+    let invalid = |reason: String| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line: 0,
+        reason,
+    };
+    let mut map: serde_norway::Mapping =
+        serde_norway::from_str(text).map_err(|e| yaml_error(path, &e))?;
+    let take = |map: &mut serde_norway::Mapping, key: &str| {
+        map.remove(key).and_then(|v| v.as_str().map(str::to_string))
+    };
     if let Some(dataset) = take(&mut map, "dataset") {
         let mut options = BTreeMap::new();
         for (k, v) in map {
-            let key = k.as_str().ok_or_else(|| invalid("option names must be strings".into()))?.to_string();
+            let key = k
+                .as_str()
+                .ok_or_else(|| invalid("option names must be strings".into()))?
+                .to_string();
             let value = match v {
                 serde_norway::Value::String(s) => s,
                 serde_norway::Value::Bool(b) => b.to_string(),
                 serde_norway::Value::Number(n) => n.to_string(),
-                other => return Err(invalid(format!("option `{key}`: expected a scalar, found {other:?}"))),
+                other => {
+                    return Err(invalid(format!(
+                        "option `{key}`: expected a scalar, found {other:?}"
+                    )))
+                }
             };
             options.insert(key, value);
         }
         Ok(Module::Logs { dataset, options })
     } else if let Some(name) = take(&mut map, "metrics") {
-        Ok(Module::Metrics { name, settings: map })
+        Ok(Module::Metrics {
+            name,
+            settings: map,
+        })
     } else {
-        Err(invalid("a module file needs `dataset: <name>` or `metrics: <module>`".into()))
+        Err(invalid(
+            "a module file needs `dataset: <name>` or `metrics: <module>`".into(),
+        ))
     }
 }
 
@@ -416,8 +472,16 @@ fn yaml_error(path: &Path, e: &serde_norway::Error) -> ConfigError {
     let line = e.location().map_or(0, |l| l.line());
     let reason = e.to_string();
     // serde_norway appends " at line L column C"; the line is already in the prefix.
-    let reason = reason.split(" at line ").next().unwrap_or(&reason).to_string();
-    ConfigError::Invalid { path: path.to_path_buf(), line, reason }
+    let reason = reason
+        .split(" at line ")
+        .next()
+        .unwrap_or(&reason)
+        .to_string();
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line,
+        reason,
+    }
 }
 
 /// Replaces `${VAR}` and `${VAR:-default}` with environment values; a
@@ -468,7 +532,9 @@ pub fn substitute_env(text: &str, path: &Path) -> Result<String, ConfigError> {
 /// `${…}` (VPC flow log fields such as `${srcaddr}`) is left alone.
 fn is_env_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
         && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
@@ -488,7 +554,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.aws.external_id.as_deref(), Some("ext-1"));
-        let InputConfig::Sqs(sqs) = &c.inputs[0] else { panic!("sqs first") };
+        let InputConfig::Sqs(sqs) = &c.inputs[0] else {
+            panic!("sqs first")
+        };
         assert_eq!(sqs.workers, 8);
         assert_eq!(sqs.visibility_timeout, Duration::from_secs(300));
         assert_eq!(sqs.aws.or(&c.aws).region.as_deref(), Some("eu-west-1"));
@@ -499,35 +567,60 @@ mod tests {
 
     #[test]
     fn unknown_key_is_an_error_with_its_line() {
-        let err = parse("aws:\n  region: us-east-1\n  regoin: x\n").unwrap_err().to_string();
+        let err = parse("aws:\n  region: us-east-1\n  regoin: x\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("loglift.yml:3:"), "{err}");
         assert!(err.contains("regoin"), "{err}");
     }
 
     #[test]
     fn missing_environment_variable_names_itself() {
-        let err = parse("aws:\n  role_arn: ${LOGLIFT_SURELY_UNSET_VAR}\n").unwrap_err().to_string();
-        assert_eq!(err, "loglift.yml:2: environment variable LOGLIFT_SURELY_UNSET_VAR is not set");
-        assert_eq!(substitute_env("a: ${LOGLIFT_SURELY_UNSET_VAR:-x}", Path::new("f")).unwrap(), "a: x");
+        let err = parse("aws:\n  role_arn: ${LOGLIFT_SURELY_UNSET_VAR}\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "loglift.yml:2: environment variable LOGLIFT_SURELY_UNSET_VAR is not set"
+        );
+        assert_eq!(
+            substitute_env("a: ${LOGLIFT_SURELY_UNSET_VAR:-x}", Path::new("f")).unwrap(),
+            "a: x"
+        );
     }
 
     #[test]
     fn invalid_selector_is_reported() {
-        let err = parse("datasets:\n  - name: a\n    selector: '('\n    framing: lines\n").unwrap_err().to_string();
+        let err = parse("datasets:\n  - name: a\n    selector: '('\n    framing: lines\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("invalid selector"), "{err}");
     }
 
     #[test]
     fn reads_enabled_and_disabled_modules() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("aws.vpcflow.yml"), "dataset: aws.vpcflow\nformat: ${version} ${srcaddr}\n").unwrap();
-        std::fs::write(dir.path().join("aws.ec2_metrics.yml.disabled"), "metrics: ec2\nperiod: 300s\n").unwrap();
+        std::fs::write(
+            dir.path().join("aws.vpcflow.yml"),
+            "dataset: aws.vpcflow\nformat: ${version} ${srcaddr}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("aws.ec2_metrics.yml.disabled"),
+            "metrics: ec2\nperiod: 300s\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("README"), "ignored").unwrap();
         let modules = read_modules(dir.path()).unwrap();
         assert_eq!(modules.len(), 2);
-        assert!(!modules[0].enabled && matches!(&modules[0].module, Module::Metrics { name, .. } if name == "ec2"));
+        assert!(
+            !modules[0].enabled
+                && matches!(&modules[0].module, Module::Metrics { name, .. } if name == "ec2")
+        );
         assert!(modules[1].enabled);
-        let Module::Logs { dataset, options } = &modules[1].module else { panic!("logs module") };
+        let Module::Logs { dataset, options } = &modules[1].module else {
+            panic!("logs module")
+        };
         assert_eq!(dataset, "aws.vpcflow");
         assert_eq!(options["format"], "${version} ${srcaddr}");
     }

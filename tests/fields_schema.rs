@@ -9,7 +9,12 @@ use loglift::pipeline::{process_object, Origin};
 use loglift::schema::{fields_for, FieldDef};
 use serde_json::Value;
 
-fn check(path: &str, value: &Value, defs: &std::collections::BTreeMap<String, FieldDef>, problems: &mut Vec<String>) {
+fn check(
+    path: &str,
+    value: &Value,
+    defs: &std::collections::BTreeMap<String, FieldDef>,
+    problems: &mut Vec<String>,
+) {
     if path == "@metadata" {
         return;
     }
@@ -19,14 +24,21 @@ fn check(path: &str, value: &Value, defs: &std::collections::BTreeMap<String, Fi
             v => leaf_fits(v, &def.kind),
         };
         if !fits {
-            problems.push(format!("{path}: value {value} does not fit type {}", def.kind));
+            problems.push(format!(
+                "{path}: value {value} does not fit type {}",
+                def.kind
+            ));
         }
         return;
     }
     match value {
         Value::Object(map) if !map.is_empty() => {
             for (k, v) in map {
-                let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let child = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 check(&child, v, defs, problems);
             }
         }
@@ -36,9 +48,15 @@ fn check(path: &str, value: &Value, defs: &std::collections::BTreeMap<String, Fi
 
 fn leaf_fits(v: &Value, kind: &str) -> bool {
     match v {
-        Value::String(_) => loglift::schema::kind_fits(loglift_parsers::event::ValueKind::String, kind),
-        Value::Number(n) if n.is_i64() || n.is_u64() => loglift::schema::kind_fits(loglift_parsers::event::ValueKind::Integer, kind),
-        Value::Number(_) => loglift::schema::kind_fits(loglift_parsers::event::ValueKind::Float, kind),
+        Value::String(_) => {
+            loglift::schema::kind_fits(loglift_parsers::event::ValueKind::String, kind)
+        }
+        Value::Number(n) if n.is_i64() || n.is_u64() => {
+            loglift::schema::kind_fits(loglift_parsers::event::ValueKind::Integer, kind)
+        }
+        Value::Number(_) => {
+            loglift::schema::kind_fits(loglift_parsers::event::ValueKind::Float, kind)
+        }
         Value::Bool(_) => kind == "boolean",
         Value::Object(_) | Value::Array(_) => matches!(kind, "flattened" | "object" | "nested"),
         Value::Null => true,
@@ -52,13 +70,21 @@ fn every_emitted_field_is_defined_with_a_fitting_type() {
     let mut checked = 0;
     for info in loglift_parsers::DATASETS {
         let dir = root.join(info.name);
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         let defs = fields_for(info.name).expect("field files parse");
-        let spec = DatasetSpec::builtin(info, Default::default()).expect("default options are valid");
+        let spec =
+            DatasetSpec::builtin(info, Default::default()).expect("default options are valid");
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
             let file = std::fs::File::open(&path).expect("fixture readable");
-            let origin = Origin::s3("fixtures", &path.to_string_lossy(), Some("v1"), Some("us-east-1"));
+            let origin = Origin::s3(
+                "fixtures",
+                &path.to_string_lossy(),
+                Some("v1"),
+                Some("us-east-1"),
+            );
             let mut events = Vec::new();
             process_object(file, &spec, "default", &origin, 1 << 20, |batch| {
                 events.extend_from_slice(&batch.ndjson);
@@ -74,6 +100,11 @@ fn every_emitted_field_is_defined_with_a_fitting_type() {
     }
     problems.sort();
     problems.dedup();
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     assert!(checked > 0, "no fixture events were checked");
 }

@@ -253,16 +253,33 @@ impl<'a> Event<'a> {
     ///
     /// Sorts the fields in place so that shared prefixes are contiguous.
     pub fn write_json(&mut self, out: &mut Vec<u8>) {
-        self.fields.sort_by(|a, b| cmp_dotted(&a.0, &b.0));
+        // Parsers usually push fields in this order already: check before sorting.
+        if !self
+            .fields
+            .windows(2)
+            .all(|w| cmp_dotted(&w[0].0, &w[1].0).is_lt())
+        {
+            self.fields.sort_by(|a, b| cmp_dotted(&a.0, &b.0));
+        }
         out.push(b'{');
         // Path segments of the objects currently open.
         let mut open: Vec<&str> = Vec::with_capacity(8);
         let mut first_in_object = true;
+        // Parent path of the previous key: a sibling needs no object work.
+        let mut prev_parent: Option<&str> = None;
         for (key, value) in &self.fields {
-            let (parent, leaf) = match key.rfind('.') {
+            let (parent, leaf) = match memchr::memrchr(b'.', key.as_bytes()) {
                 Some(i) => (&key[..i], &key[i + 1..]),
                 None => ("", key.as_ref()),
             };
+            if prev_parent == Some(parent) {
+                out.push(b',');
+                write_str(out, leaf);
+                out.push(b':');
+                write_value(out, value);
+                continue;
+            }
+            prev_parent = Some(parent);
             let mut segments = parent.split('.').filter(|s| !s.is_empty()).peekable();
             let mut common = 0;
             while common < open.len() && segments.peek() == Some(&open[common]) {
@@ -301,8 +318,27 @@ impl<'a> Event<'a> {
 /// Orders dotted keys so that every key sharing a prefix path is contiguous:
 /// byte order, with `.` sorting before every other byte.
 fn cmp_dotted(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len().min(b.len());
+    // First differing byte, eight at a time.
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_le_bytes(a[i..i + 8].try_into().unwrap_or([0; 8]));
+        let y = u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+        if x != y {
+            i += ((x ^ y).trailing_zeros() / 8) as usize;
+            break;
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
     let map = |c: u8| if c == b'.' { 0 } else { c };
-    a.bytes().map(map).cmp(b.bytes().map(map))
+    match (a.get(i), b.get(i)) {
+        (Some(&x), Some(&y)) => map(x).cmp(&map(y)),
+        (x, y) => x.is_some().cmp(&y.is_some()),
+    }
 }
 
 fn write_value(out: &mut Vec<u8>, value: &Value<'_>) {
@@ -336,6 +372,25 @@ fn write_value(out: &mut Vec<u8>, value: &Value<'_>) {
     }
 }
 
+/// Whether any byte of `bytes` must be escaped in a JSON string (a control
+/// character, `"` or `\\`), eight bytes at a time.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // Bytes below 0x20, equal to '"', equal to '\\' (bytes >= 0x80 never match).
+        let below = w.wrapping_sub(LO * 0x20) & !w & HI;
+        if below | has_zero(w ^ (LO * u64::from(b'"'))) | has_zero(w ^ (LO * u64::from(b'\\'))) != 0
+        {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| ESCAPE[b as usize] != 0)
+}
+
 const ESCAPE: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut i = 0;
@@ -357,6 +412,11 @@ const ESCAPE: [u8; 256] = {
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
+    if !needs_escape(bytes) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc = ESCAPE[b as usize];
