@@ -575,7 +575,7 @@ impl CloudTrail {
         if user_id.is_none() && identity_type == Some("IdentityCenterUser") {
             user_id = id.on_behalf_user_id.clone();
         }
-        let mut related_user: Vec<Cow<'a, str>> = Vec::new();
+        let mut related_user: Vec<Cow<'a, str>> = Vec::with_capacity(8);
         let mut email: Option<Cow<'a, str>> = None;
         if role_session {
             if let Some(session_name) = id.arn.as_ref().and_then(role_session_name) {
@@ -887,10 +887,30 @@ impl CloudTrail {
         put(&mut event, "user.target.name", target_user_name.as_ref());
         match &raw.user_agent {
             Some(Cow::Borrowed(ua)) => crate::user_agent::insert(&mut event, ua),
-            Some(ua @ Cow::Owned(_)) => event.push("user_agent.original", Value::Str(ua.clone())),
+            Some(Cow::Owned(ua)) => push_owned_user_agent(&mut event, ua),
             None => {}
         }
         event
+    }
+}
+
+/// `user_agent.*` of an agent string that had JSON escapes (so cannot be
+/// borrowed from the record): the same fields as [`crate::user_agent::insert`].
+fn push_owned_user_agent(event: &mut Event<'_>, ua: &str) {
+    let parsed = crate::user_agent::parse(ua);
+    let owned = |s: Cow<'_, str>| Value::Str(Cow::Owned(s.into_owned()));
+    event.push("user_agent.device.name", owned(parsed.device));
+    event.push("user_agent.name", owned(parsed.name));
+    event.push("user_agent.original", Value::Str(Cow::Owned(ua.to_owned())));
+    for (key, value) in [
+        ("user_agent.os.full", parsed.os_full),
+        ("user_agent.os.name", parsed.os_name),
+        ("user_agent.os.version", parsed.os_version),
+        ("user_agent.version", parsed.version),
+    ] {
+        if let Some(v) = value {
+            event.push(key, owned(v));
+        }
     }
 }
 

@@ -129,7 +129,7 @@ impl<'a> Entities<'a> {
     pub(crate) fn map(facts: &Facts<'_, 'a>) -> Self {
         let mut e = Enrich {
             facts,
-            related: Set::default(),
+            related: Set(Vec::with_capacity(16)),
             target: Set::default(),
             actor: facts.arn.or(facts.on_behalf_user_id).cloned(),
         };

@@ -34,6 +34,14 @@ pub(crate) fn write_to_string(node: &Node<'_>, out: &mut String) {
             }
             out.push(']');
         }
+        Node::Obj(obj) if obj.members.len() == 1 => {
+            let (key, value) = &obj.members[0];
+            out.push('{');
+            out.push_str(key);
+            out.push('=');
+            write_to_string(value, out);
+            out.push('}');
+        }
         Node::Obj(obj) => {
             out.push('{');
             for (i, &m) in hash_order(obj).iter().enumerate() {
@@ -83,6 +91,11 @@ pub(crate) fn hash_order(obj: &Obj<'_>) -> Vec<usize> {
 
 /// Java's `String.hashCode()`: `s[0]*31^(n-1) + … + s[n-1]` over UTF-16 code units.
 pub(crate) fn string_hash(s: &str) -> u32 {
+    if s.is_ascii() {
+        return s
+            .bytes()
+            .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    }
     let mut h = 0u32;
     let mut units = [0u16; 2];
     for c in s.chars() {

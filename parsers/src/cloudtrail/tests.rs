@@ -483,6 +483,17 @@ fn escaped_strings_numbers_and_booleans_in_text_fields_are_read() {
     );
     assert_eq!(at(&e, "event.action"), "GetThing");
     assert_eq!(at(&e, "user_agent.original"), "agent \"quoted\"");
+    assert_eq!(at(&e, "user_agent.name"), "Other");
+    // An escaped agent is still analysed.
+    let cli = event(
+        r#"{"eventTime":"2024-01-01T00:00:00Z","eventID":"e","userAgent":"aws-cli\/2.15.0 Python\/3.11.6 Linux\/6.1.0 botocore\/2.0.0"}"#,
+    );
+    assert_eq!(
+        at(&cli, "user_agent.original"),
+        "aws-cli/2.15.0 Python/3.11.6 Linux/6.1.0 botocore/2.0.0"
+    );
+    assert_eq!(at(&cli, "user_agent.name"), "aws-cli");
+    assert_eq!(at(&cli, "user_agent.version"), "2.15.0");
     assert_eq!(at(&e, "cloud.account.id"), "123456789012");
     assert_eq!(at(&e, "user.name"), "a/b");
     assert_eq!(at(&e, "aws.cloudtrail.read_only"), true);

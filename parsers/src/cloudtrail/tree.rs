@@ -67,10 +67,16 @@ impl<'a> Node<'a> {
     /// The member at a dotted `path` of nested objects.
     pub(crate) fn get(&self, path: &str) -> Option<&Node<'a>> {
         let mut node = self;
-        for key in path.split('.') {
-            node = node.member(key)?;
+        let mut rest = path;
+        loop {
+            match rest.as_bytes().iter().position(|&b| b == b'.') {
+                Some(i) => {
+                    node = node.member(&rest[..i])?;
+                    rest = &rest[i + 1..];
+                }
+                None => return node.member(rest),
+            }
         }
-        Some(node)
     }
 
     /// The member `key` of an object.
@@ -120,20 +126,32 @@ impl<'a> Node<'a> {
                 out.push(b']');
             }
             Node::Obj(obj) => {
-                let mut order: Vec<&(Cow<'a, str>, Node<'a>)> = obj.members.iter().collect();
-                order.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
                 out.push(b'{');
-                for (i, (key, value)) in order.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    write_str(out, key);
-                    out.push(b':');
-                    value.write_sorted_json(out);
+                if obj.members.windows(2).all(|w| w[0].0 <= w[1].0) {
+                    write_members(obj.members.iter(), out);
+                } else {
+                    let mut order: Vec<&(Cow<'a, str>, Node<'a>)> = obj.members.iter().collect();
+                    order.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+                    write_members(order.into_iter(), out);
                 }
                 out.push(b'}');
             }
         }
+    }
+}
+
+/// Writes `"key":value` pairs separated by commas.
+fn write_members<'n, 'a: 'n>(
+    members: impl Iterator<Item = &'n (Cow<'a, str>, Node<'a>)>,
+    out: &mut Vec<u8>,
+) {
+    for (i, (key, value)) in members.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, key);
+        out.push(b':');
+        value.write_sorted_json(out);
     }
 }
 

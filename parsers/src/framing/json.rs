@@ -192,6 +192,11 @@ impl Scan {
                 }
                 j += 1;
             } else {
+                // Outside strings only quotes, brackets and line ends matter.
+                let Some(k) = chunk[j..].iter().position(|&b| STRUCTURAL[usize::from(b)]) else {
+                    return Step::More;
+                };
+                j += k;
                 let b = chunk[j];
                 j += 1;
                 match b {
@@ -242,6 +247,17 @@ pub(crate) fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
     };
     found.map(|k| i + k)
 }
+
+/// Bytes the scanner must look at outside strings.
+const STRUCTURAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 6 {
+        table[b"\"{}[]\n"[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
