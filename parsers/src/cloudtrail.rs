@@ -476,25 +476,16 @@ fn sorted_json(node: &Node<'_>) -> String {
 }
 
 /// Adds `value` to a list unless it is empty or already there.
-fn add_unique<'a>(list: &mut Vec<Cow<'a, str>>, value: Option<&Cow<'a, str>>) {
+fn add_unique<'a>(list: &mut Vec<Value<'a>>, value: Option<&Cow<'a, str>>) {
     if let Some(v) = value {
-        if !v.is_empty() && !list.contains(v) {
-            list.push(v.clone());
+        if !v.is_empty() && !list.iter().any(|item| item.as_str() == Some(v)) {
+            list.push(Value::Str(v.clone()));
         }
     }
 }
 
 fn str_list<'a>(items: impl IntoIterator<Item = Cow<'a, str>>) -> Value<'a> {
     Value::List(items.into_iter().map(Value::Str).collect())
-}
-
-fn static_list(items: &[&'static str]) -> Value<'static> {
-    Value::List(
-        items
-            .iter()
-            .map(|s| Value::Str(Cow::Borrowed(*s)))
-            .collect(),
-    )
 }
 
 /// Pushes a string field when present.
@@ -537,7 +528,7 @@ impl CloudTrail {
                 .and_then(Node::text)
         };
 
-        let entities = Entities::map(&entity::Facts {
+        let mut entities = Entities::map(&entity::Facts {
             identity_type,
             arn: id.arn.as_ref(),
             invoked_by: id.invoked_by.as_ref(),
@@ -575,7 +566,7 @@ impl CloudTrail {
         if user_id.is_none() && identity_type == Some("IdentityCenterUser") {
             user_id = id.on_behalf_user_id.clone();
         }
-        let mut related_user: Vec<Cow<'a, str>> = Vec::with_capacity(8);
+        let mut related_user: Vec<Value<'a>> = Vec::with_capacity(8);
         let mut email: Option<Cow<'a, str>> = None;
         if role_session {
             if let Some(session_name) = id.arn.as_ref().and_then(role_session_name) {
@@ -802,17 +793,15 @@ impl CloudTrail {
 
         // event.*
         put(&mut event, "event.action", raw.event_name.as_ref());
-        let (categories, types): (&[&'static str], &[&'static str]) = event_name
-            .and_then(category::categorize)
-            .unwrap_or((&[], &["info"]));
-        if !categories.is_empty() {
-            event.push("event.category", static_list(categories));
+        let (categories, types) = category::categorize(event_name);
+        if let Some(list) = categories {
+            event.push("event.category", Value::Json(Cow::Borrowed(list)));
         }
         put(&mut event, "event.id", raw.event_id.as_ref());
         event.push("event.outcome", outcome(raw, event_name, response.as_ref()));
         put(&mut event, "event.provider", raw.event_source.as_ref());
-        if !types.is_empty() {
-            event.push("event.type", static_list(types));
+        if let Some(list) = types {
+            event.push("event.type", Value::Json(Cow::Borrowed(list)));
         }
 
         // group.*, host.*
@@ -825,13 +814,16 @@ impl CloudTrail {
 
         // related.*
         if !entities.related.is_empty() {
-            event.push("related.entity", str_list(entities.related.iter().cloned()));
+            event.push(
+                "related.entity",
+                str_list(std::mem::take(&mut entities.related)),
+            );
         }
         if let Some(ip) = source_ip {
             event.push("related.ip", str_list([ip.clone()]));
         }
         if !related_user.is_empty() {
-            event.push("related.user", str_list(related_user));
+            event.push("related.user", Value::List(related_user));
         }
 
         // service.*, source.*, target.*, tls.*
@@ -847,7 +839,7 @@ impl CloudTrail {
         if !entities.targets.is_empty() {
             event.push(
                 "target.entity.id",
-                str_list(entities.targets.iter().cloned()),
+                str_list(std::mem::take(&mut entities.targets)),
             );
         }
         put(&mut event, "tls.cipher", raw.tls_cipher_suite.as_ref());

@@ -176,11 +176,12 @@ impl<'a> Entities<'a> {
 
     /// Adds the typed target field of `class` (one of [`USER`], [`HOST`],
     /// [`SERVICE`], [`OTHER`]) when there are targets of that class.
-    pub(crate) fn push_targets(&self, event: &mut Event<'a>, class: usize) {
-        if let Some(values) = self.typed_targets.get(class).filter(|v| !v.is_empty()) {
+    pub(crate) fn push_targets(&mut self, event: &mut Event<'a>, class: usize) {
+        if let Some(values) = self.typed_targets.get_mut(class).filter(|v| !v.is_empty()) {
+            let values = std::mem::take(values);
             event.push(
                 TARGET_FIELDS[class],
-                Value::List(values.iter().cloned().map(Value::Str).collect()),
+                Value::List(values.into_iter().map(Value::Str).collect()),
             );
         }
     }

@@ -18,13 +18,20 @@
 //! | `ConcatenatedJson` | values back to back (`{…}{…}`), with or without whitespace | every top-level value |
 //! | `JsonAuto` | `[` first → like `JsonArray`, otherwise like `ConcatenatedJson` | |
 //!
+//! In every framing, a line whose first non-blank byte is not `{` or `[`
+//! (between top-level values) is one record, whole: a text line of a
+//! CloudWatch Logs export, a scalar per line, or garbage for the parser to
+//! report with the line as its original text.
+//!
 //! Robustness: a UTF-8 BOM, CRLF, blank lines and any JSON whitespace are
 //! skipped; strings may hold escaped quotes and brackets. A value cut off by
 //! the end of the input is handed out, after all the good records, as a
-//! [`Record`] with `malformed` set. Bytes that cannot start a value become a
-//! malformed record and the walk resynchronizes at the next `{`, `[`, line or
-//! (inside an array) element separator. Every step consumes input, so the walk
-//! always ends, and nothing here indexes past the buffer.
+//! [`Record`] with `malformed` set. Bytes after a value on the same line that
+//! cannot start another become a malformed record and the walk resynchronizes
+//! at the next `{`, `[`, line or (inside an array) element separator. A
+//! record over the size limit is reported by its first 1 KiB and skipped
+//! without being held. Every step consumes input, so the walk always ends,
+//! and nothing here indexes past the buffer.
 //!
 //! The splitter does not validate JSON: `{"a" 1}` is a record, which the
 //! dataset's parser then rejects with a clear message.
