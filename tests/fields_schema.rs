@@ -86,7 +86,7 @@ fn every_emitted_field_is_defined_with_a_fitting_type() {
                 Some("us-east-1"),
             );
             let mut events = Vec::new();
-            process_object(file, &spec, "default", &origin, 1 << 20, |batch| {
+            process_object(file, &spec, "default", &origin, 1 << 20, 1, |batch| {
                 events.extend_from_slice(&batch.ndjson);
                 Ok(())
             })

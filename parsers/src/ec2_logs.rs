@@ -88,6 +88,10 @@ impl Parser for Ec2LogsParser {
         emit(event);
         Ok(())
     }
+
+    fn fork(&self) -> Option<Box<dyn Parser>> {
+        Some(Box::new(*self))
+    }
 }
 
 /// `MMM [ d]d HH:MM:SS host ` at the start of `s`: the host and what follows it.

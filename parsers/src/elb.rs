@@ -74,6 +74,10 @@ impl Parser for ElbParser {
         emit(parse_line(line)?);
         Ok(())
     }
+
+    fn fork(&self) -> Option<Box<dyn Parser>> {
+        Some(Box::new(*self))
+    }
 }
 
 /// Parses one non-empty log line of any variant into an event.

@@ -251,35 +251,86 @@ impl<'a> Event<'a> {
 
     /// Writes the event as one nested JSON object (no trailing newline).
     ///
-    /// Sorts the fields in place so that shared prefixes are contiguous.
-    pub fn write_json(&mut self, out: &mut Vec<u8>) {
-        // Parsers usually push fields in this order already: check before sorting.
-        if !self
-            .fields
-            .windows(2)
-            .all(|w| cmp_dotted(&w[0].0, &w[1].0).is_lt())
-        {
-            self.fields.sort_by(|a, b| cmp_dotted(&a.0, &b.0));
-        }
-        out.push(b'{');
+    /// The structure of the output (which objects open and close between
+    /// two values, and the key names) depends only on the event's keys, and
+    /// consecutive events of a dataset nearly always have the same keys. So
+    /// the structure is computed once per distinct key list (a [`Shape`]) and
+    /// remembered per thread; writing an event is then one pass that
+    /// interleaves the shape's fragments with the values.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        SHAPES.with(|shapes| {
+            let mut shapes = shapes.borrow_mut();
+            let index = match shapes.iter().position(|s| s.fits(&self.fields)) {
+                Some(i) => i,
+                None => {
+                    if shapes.len() == MAX_SHAPES {
+                        shapes.remove(0);
+                    }
+                    shapes.push(Shape::of(&self.fields));
+                    shapes.len() - 1
+                }
+            };
+            let shape = &shapes[index];
+            let mut at = 0usize;
+            for (field, &end) in shape.order.iter().zip(&shape.fragment_ends) {
+                out.extend_from_slice(&shape.fragments[at..end as usize]);
+                at = end as usize;
+                write_value(out, &self.fields[*field as usize].1);
+            }
+            out.extend_from_slice(&shape.fragments[at..]);
+        });
+    }
+}
+
+/// Shapes remembered per thread (one per dataset and variant in practice).
+const MAX_SHAPES: usize = 16;
+
+thread_local! {
+    static SHAPES: std::cell::RefCell<Vec<Shape>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The JSON structure of events with one list of keys: the order in which
+/// to write their values, and the text to write before each value (commas,
+/// object openings and closings, key names) and after the last one.
+#[derive(Debug)]
+struct Shape {
+    /// The keys, in insertion order, that this shape is for.
+    keys: Vec<Box<str>>,
+    /// Index of the field whose value comes next, in output order.
+    order: Vec<u32>,
+    /// All fragments back to back.
+    fragments: Vec<u8>,
+    /// End of the fragment written before each value (output order); the
+    /// rest of `fragments` is written after the last value.
+    fragment_ends: Vec<u32>,
+}
+
+impl Shape {
+    /// Whether events with these fields have this shape.
+    fn fits(&self, fields: &[(Cow<'_, str>, Value<'_>)]) -> bool {
+        self.keys.len() == fields.len()
+            && self
+                .keys
+                .iter()
+                .zip(fields)
+                .all(|(k, (f, _))| k.as_bytes() == f.as_bytes())
+    }
+
+    fn of(fields: &[(Cow<'_, str>, Value<'_>)]) -> Shape {
+        let mut order: Vec<u32> = (0..fields.len() as u32).collect();
+        order.sort_by(|a, b| cmp_dotted(&fields[*a as usize].0, &fields[*b as usize].0));
+        let mut fragments = Vec::with_capacity(fields.len() * 16);
+        let mut fragment_ends = Vec::with_capacity(fields.len());
+        fragments.push(b'{');
         // Path segments of the objects currently open.
         let mut open: Vec<&str> = Vec::with_capacity(8);
         let mut first_in_object = true;
-        // Parent path of the previous key: a sibling needs no object work.
-        let mut prev_parent: Option<&str> = None;
-        for (key, value) in &self.fields {
-            let (parent, leaf) = match memchr::memrchr(b'.', key.as_bytes()) {
+        for &index in &order {
+            let key: &str = &fields[index as usize].0;
+            let (parent, leaf) = match key.rfind('.') {
                 Some(i) => (&key[..i], &key[i + 1..]),
-                None => ("", key.as_ref()),
+                None => ("", key),
             };
-            if prev_parent == Some(parent) {
-                out.push(b',');
-                write_str(out, leaf);
-                out.push(b':');
-                write_value(out, value);
-                continue;
-            }
-            prev_parent = Some(parent);
             let mut segments = parent.split('.').filter(|s| !s.is_empty()).peekable();
             let mut common = 0;
             while common < open.len() && segments.peek() == Some(&open[common]) {
@@ -288,30 +339,36 @@ impl<'a> Event<'a> {
             }
             while open.len() > common {
                 open.pop();
-                out.push(b'}');
+                fragments.push(b'}');
                 first_in_object = false;
             }
             for segment in segments {
                 if !first_in_object {
-                    out.push(b',');
+                    fragments.push(b',');
                 }
-                write_str(out, segment);
-                out.extend_from_slice(b":{");
+                write_str(&mut fragments, segment);
+                fragments.extend_from_slice(b":{");
                 open.push(segment);
                 first_in_object = true;
             }
             if !first_in_object {
-                out.push(b',');
+                fragments.push(b',');
             }
-            write_str(out, leaf);
-            out.push(b':');
-            write_value(out, value);
+            write_str(&mut fragments, leaf);
+            fragments.push(b':');
+            fragment_ends.push(fragments.len() as u32);
             first_in_object = false;
         }
         for _ in open {
-            out.push(b'}');
+            fragments.push(b'}');
         }
-        out.push(b'}');
+        fragments.push(b'}');
+        Shape {
+            keys: fields.iter().map(|(k, _)| Box::from(k.as_ref())).collect(),
+            order,
+            fragments,
+            fragment_ends,
+        }
     }
 }
 

@@ -456,6 +456,7 @@ fn intern(name: &str) -> &'static str {
     leaked
 }
 
+#[derive(Clone)]
 struct JsonRecordParser {
     name: &'static str,
     parse_json: bool,
@@ -498,6 +499,10 @@ impl Parser for JsonRecordParser {
         event.push("message", line);
         emit(event);
         Ok(())
+    }
+
+    fn fork(&self) -> Option<Box<dyn Parser>> {
+        Some(Box::new(self.clone()))
     }
 }
 

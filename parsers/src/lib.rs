@@ -110,6 +110,13 @@ pub trait Parser: Send {
         record: &'a str,
         emit: &mut dyn FnMut(Event<'a>),
     ) -> Result<(), ParseError>;
+
+    /// A parser in the same state, to parse later parts of the same object on
+    /// another thread (a VPC flow log's header, once seen, holds for every
+    /// line after it). `None`, the default, keeps the object on one thread.
+    fn fork(&self) -> Option<Box<dyn Parser>> {
+        None
+    }
 }
 
 /// A dataset the parsers know: its name, how its objects are framed, and how

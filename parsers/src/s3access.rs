@@ -95,6 +95,10 @@ impl Parser for S3AccessParser {
         emit(record.into_event(&mut self.agents)?);
         Ok(())
     }
+
+    fn fork(&self) -> Option<Box<dyn Parser>> {
+        Some(Box::new(S3AccessParser::default()))
+    }
 }
 
 /// The raw fields of one record, borrowed; `None` past the end of a short record.

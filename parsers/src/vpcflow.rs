@@ -125,6 +125,10 @@ impl Parser for VpcFlowParser {
         emit(parse_record(layout, fields)?);
         Ok(())
     }
+
+    fn fork(&self) -> Option<Box<dyn Parser>> {
+        Some(Box::new(self.clone()))
+    }
 }
 
 fn is_separator_char(c: char) -> bool {

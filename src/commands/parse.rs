@@ -46,6 +46,8 @@ pub fn run(args: &ParseArgs) -> anyhow::Result<()> {
         };
         inputs.push((name, reader, dataset));
     }
+    // A large file is parsed on every core, its events still written in order.
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let stdout = io::stdout();
     for (name, reader, dataset) in inputs {
         let Some(dataset) = dataset else { continue };
@@ -56,6 +58,7 @@ pub fn run(args: &ParseArgs) -> anyhow::Result<()> {
             &args.namespace,
             &origin,
             BATCH_BYTES,
+            threads,
             |batch| {
                 stdout
                     .lock()
