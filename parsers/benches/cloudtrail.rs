@@ -117,7 +117,7 @@ fn run(data: &[u8], parser: &mut CloudTrail, out: &mut Vec<u8>) -> usize {
         .for_each_record(data, |record: Record<'_>| -> io::Result<()> {
             records += 1;
             let text = std::str::from_utf8(record.bytes).unwrap_or_default();
-            let _ = parser.parse(text, &mut |mut event| {
+            let _ = parser.parse(text, &mut |event| {
                 out.clear();
                 event.write_json(out);
                 black_box(&out);

@@ -164,6 +164,11 @@ impl Parser for CloudTrail {
         emit(self.event(&raw));
         Ok(())
     }
+
+    /// Records are independent: any number of copies may parse one object.
+    fn fork(&self) -> Option<Box<dyn Parser>> {
+        Some(Box::new(*self))
+    }
 }
 
 /// A CloudTrail event as written: the members the mapping uses.

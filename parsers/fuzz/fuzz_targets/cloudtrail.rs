@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         let options = Options::from([("retain".to_owned(), retain.to_owned())]);
         let mut parser = dataset("aws.cloudtrail").unwrap().build(&options).unwrap();
         let mut out = Vec::new();
-        let _ = parser.parse(&record, &mut |mut event| {
+        let _ = parser.parse(&record, &mut |event| {
             out.clear();
             event.write_json(&mut out);
             serde_json::from_slice::<serde::de::IgnoredAny>(&out)

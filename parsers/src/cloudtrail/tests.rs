@@ -11,7 +11,7 @@ fn parser(retain: Retain) -> CloudTrail {
 /// Every event of `record`, as the JSON the serializer writes.
 fn events_with(retain: Retain, record: &str) -> Result<Vec<Json>, ParseError> {
     let mut out = Vec::new();
-    parser(retain).parse(record, &mut |mut event| {
+    parser(retain).parse(record, &mut |event| {
         let mut buf = Vec::new();
         event.write_json(&mut buf);
         out.push(serde_json::from_slice(&buf).expect("valid JSON"));
@@ -605,4 +605,18 @@ fn options_are_checked() {
         Err(OptionError::Unknown { .. })
     ));
     assert!(build(&Options::new()).is_ok());
+}
+
+#[test]
+fn forks_parse_like_the_original() {
+    let original = parser(Retain::Minimal);
+    let mut fork = original.fork().expect("stateless parser forks");
+    let mut a = Vec::new();
+    fork.parse(IAM_CREATE_USER, &mut |e| e.write_json(&mut a))
+        .unwrap();
+    let mut b = Vec::new();
+    parser(Retain::Minimal)
+        .parse(IAM_CREATE_USER, &mut |e| e.write_json(&mut b))
+        .unwrap();
+    assert_eq!(a, b);
 }
