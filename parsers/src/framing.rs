@@ -205,21 +205,7 @@ where
     })
 }
 
-pub(crate) mod json {
-    //! JSON framings (arrays, `Records` members, concatenated values).
-
-    use super::{Framing, Record};
-    use std::io::{self, Read};
-
-    pub(crate) fn for_each_value<R, E, F>(_framing: &Framing, _reader: R, _f: F) -> Result<(), E>
-    where
-        R: Read,
-        E: From<io::Error>,
-        F: FnMut(Record<'_>) -> Result<(), E>,
-    {
-        Err(io::Error::new(io::ErrorKind::Unsupported, "JSON framing not implemented").into())
-    }
-}
+pub(crate) mod json;
 
 #[cfg(test)]
 mod tests {
