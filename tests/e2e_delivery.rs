@@ -10,7 +10,7 @@ use common::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn delivers_every_event_of_every_dataset_once_and_drains_the_queue() {
-    let _serial = serial();
+    let _serial = serial().await;
     let moto = Moto::start(&[]);
     let aws = moto.clients().await;
     let queue = aws.bucket_with_queue("logs", 3, false).await;
@@ -112,7 +112,7 @@ async fn delivers_every_event_of_every_dataset_once_and_drains_the_queue() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reads_sns_and_eventbridge_bodies_odd_keys_and_ignores_test_and_removal_events() {
-    let _serial = serial();
+    let _serial = serial().await;
     let moto = Moto::start(&[]);
     let aws = moto.clients().await;
     // Keep moto's s3:TestEvent in the queue: the agent must delete it quietly.
@@ -191,7 +191,7 @@ async fn reads_sns_and_eventbridge_bodies_odd_keys_and_ignores_test_and_removal_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_truncated_object_and_a_garbage_message_end_in_the_dead_letter_queue() {
-    let _serial = serial();
+    let _serial = serial().await;
     let moto = Moto::start(&[]);
     let aws = moto.clients().await;
     let queue = aws.bucket_with_queue("logs", 2, false).await;
@@ -237,7 +237,7 @@ async fn a_truncated_object_and_a_garbage_message_end_in_the_dead_letter_queue()
         block(aws.depth(&queue.url)) == (0, 0)
     })
     .await;
-    let events = Events::read(&[out.clone()]);
+    let events = Events::read(std::slice::from_ref(&out));
     let good = events
         .all
         .iter()

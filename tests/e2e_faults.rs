@@ -11,7 +11,7 @@ use common::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn heartbeat_keeps_a_slow_message_from_being_redelivered() {
-    let _serial = serial();
+    let _serial = serial().await;
     let moto = Moto::start(&[]);
     let aws = moto.clients().await;
     let queue = aws.bucket_with_queue("logs", 5, false).await;
@@ -81,7 +81,7 @@ async fn heartbeat_keeps_a_slow_message_from_being_redelivered() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_agent_killed_mid_object_loses_nothing_after_restart() {
-    let _serial = serial();
+    let _serial = serial().await;
     let moto = Moto::start(&[]);
     let aws = moto.clients().await;
     let queue = aws.bucket_with_queue("logs", 10, false).await;

@@ -9,7 +9,7 @@ use common::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn three_agents_on_one_queue_deliver_every_object_once() {
-    let _serial = serial();
+    let _serial = serial().await;
     let moto = Moto::start(&[]);
     let aws = moto.clients().await;
     let queue = aws.bucket_with_queue("logs", 5, false).await;
@@ -52,7 +52,11 @@ async fn three_agents_on_one_queue_deliver_every_object_once() {
         }
         if std::time::Instant::now() > deadline {
             let logs: Vec<String> = agents.iter().map(|a| a.log()).collect();
-            panic!("queue not drained: {depth:?}; events {}; logs:\n{}", count_lines(&outs), logs.join("\n----\n"));
+            panic!(
+                "queue not drained: {depth:?}; events {}; logs:\n{}",
+                count_lines(&outs),
+                logs.join("\n----\n")
+            );
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
@@ -97,7 +101,7 @@ fn poll_config(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn polling_reads_each_object_once_across_pages_and_restarts() {
-    let _serial = serial();
+    let _serial = serial().await;
     let moto = Moto::start(&[]);
     let aws = moto.clients().await;
     aws.s3

@@ -88,7 +88,7 @@ fn bench(c: &mut Criterion) {
     let mut run = |out: &mut Vec<u8>| {
         for p in &payloads {
             parser
-                .parse(p, &mut |mut e| {
+                .parse(p, &mut |e| {
                     out.clear();
                     e.write_json(out);
                 })

@@ -106,7 +106,7 @@ fn bench_elb(c: &mut Criterion) {
                 let mut written = 0usize;
                 for line in &lines {
                     parser
-                        .parse(line, &mut |mut event| {
+                        .parse(line, &mut |event| {
                             out.clear();
                             event.write_json(&mut out);
                             written += out.len();

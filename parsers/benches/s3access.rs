@@ -106,7 +106,7 @@ fn parse_and_serialize(name: &str, text: &str, out: &mut Vec<u8>) -> usize {
     let mut parser = info.build(&Options::new()).expect("default options");
     let mut events = 0;
     for line in text.lines() {
-        let _ = parser.parse(line, &mut |mut e| {
+        let _ = parser.parse(line, &mut |e| {
             out.clear();
             e.write_json(out);
             events += 1;

@@ -101,7 +101,7 @@ fn run(text: &str, out: &mut Vec<u8>) -> usize {
     let mut parser = VpcFlowParser::new();
     let mut events = 0;
     for line in text.lines() {
-        let _ = parser.parse(line, &mut |mut event| {
+        let _ = parser.parse(line, &mut |event| {
             out.clear();
             event.write_json(out);
             events += 1;

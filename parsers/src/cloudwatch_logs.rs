@@ -328,7 +328,7 @@ mod tests {
             }
             let record: String = record.into_iter().collect();
             let mut parser = build(&Options::new()).unwrap();
-            let _ = parser.parse(&record, &mut |mut e| {
+            let _ = parser.parse(&record, &mut |e| {
                 let mut out = Vec::new();
                 e.write_json(&mut out);
                 // Grammar check: raw JSON passed through may hold lone surrogate escapes, which

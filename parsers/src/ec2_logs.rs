@@ -145,7 +145,7 @@ mod tests {
     fn parse(line: &str) -> Result<Vec<serde_json::Value>, ParseError> {
         let mut p = build(&Options::new()).unwrap();
         let mut out = Vec::new();
-        p.parse(line, &mut |mut e| {
+        p.parse(line, &mut |e| {
             let mut buf = Vec::new();
             e.write_json(&mut buf);
             out.push(serde_json::from_slice(&buf).expect("valid JSON"));

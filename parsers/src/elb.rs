@@ -1701,7 +1701,7 @@ mod tests {
         #[test]
         fn arbitrary_input_never_panics_and_serializes_to_json(s in "\\PC{0,300}") {
             let mut out = Vec::new();
-            let _ = ElbParser.parse(&s, &mut |mut e| {
+            let _ = ElbParser.parse(&s, &mut |e| {
                 out.clear();
                 e.write_json(&mut out);
                 serde_json::from_slice::<J>(&out).expect("valid JSON");
@@ -1714,7 +1714,7 @@ mod tests {
             let mut at = cut.min(line.len());
             while !line.is_char_boundary(at) { at -= 1; }
             line.insert(at, byte);
-            let _ = ElbParser.parse(&line, &mut |mut e| {
+            let _ = ElbParser.parse(&line, &mut |e| {
                 let mut out = Vec::new();
                 e.write_json(&mut out);
                 serde_json::from_slice::<J>(&out).expect("valid JSON");

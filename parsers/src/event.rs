@@ -359,10 +359,7 @@ impl Shape {
             fragment_ends.push(fragments.len() as u32);
             first_in_object = false;
         }
-        for _ in open {
-            fragments.push(b'}');
-        }
-        fragments.push(b'}');
+        fragments.resize(fragments.len() + open.len() + 1, b'}');
         Shape {
             keys: fields.iter().map(|(k, _)| Box::from(k.as_ref())).collect(),
             order,
@@ -425,7 +422,7 @@ fn write_value(out: &mut Vec<u8>, value: &Value<'_>) {
             }
             out.push(b']');
         }
-        Value::Json(raw) => out.extend_from_slice(raw.as_bytes()),
+        Value::Json(raw) => write_raw_json(out, raw),
     }
 }
 
@@ -446,6 +443,21 @@ fn needs_escape(bytes: &[u8]) -> bool {
         }
     }
     chunks.remainder().iter().any(|&b| ESCAPE[b as usize] != 0)
+}
+
+/// Writes valid JSON text on one line: line breaks in valid JSON can only be
+/// whitespace between tokens (never inside strings), so they become spaces.
+fn write_raw_json(out: &mut Vec<u8>, raw: &str) {
+    let bytes = raw.as_bytes();
+    if memchr::memchr2(b'\n', b'\r', bytes).is_none() {
+        out.extend_from_slice(bytes);
+    } else {
+        out.extend(
+            bytes
+                .iter()
+                .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b }),
+        );
+    }
 }
 
 const ESCAPE: [u8; 256] = {
@@ -554,6 +566,16 @@ mod tests {
         );
         assert_eq!(v["x"]["raw"]["k"][1], 2);
         assert!(v["x"]["f"].is_null());
+    }
+
+    #[test]
+    fn raw_json_stays_on_one_line() {
+        let mut e = Event::new();
+        e.push("x", Value::Json(Cow::Borrowed("{\n  \"a\": [1,\r\n 2]\n}")));
+        let mut out = Vec::new();
+        e.write_json(&mut out);
+        assert!(!out.contains(&b'\n'));
+        assert_eq!(json(&mut e)["x"]["a"][1], 2);
     }
 
     #[test]

@@ -639,7 +639,7 @@ mod tests {
         let mut out = Vec::new();
         let mut n = 0;
         parser
-            .parse(record, &mut |mut e| {
+            .parse(record, &mut |e| {
                 n += 1;
                 e.write_json(&mut out);
             })
@@ -814,7 +814,7 @@ mod tests {
         fn arbitrary_records_and_timestamps_never_panic(record in r#"[ -~\\{}"\[\]:,0-9.eE+-]{0,60}"#, ts in "[ -~]{0,30}") {
             let ds = json_dataset("t.u", "%d/%b/%Y:%H:%M:%S.%f %z");
             let mut parser = ds.build();
-            let _ = parser.parse(&record, &mut |mut e| {
+            let _ = parser.parse(&record, &mut |e| {
                 let mut out = Vec::new();
                 e.write_json(&mut out);
                 serde_json::from_slice::<IgnoredAny>(&out).expect("valid JSON");

@@ -757,7 +757,7 @@ mod tests {
     }
 
     fn one(line: &str) -> serde_json::Value {
-        let mut events = parse(line).expect("parses");
+        let events = parse(line).expect("parses");
         assert_eq!(events.len(), 1);
         let mut buf = Vec::new();
         events[0].write_json(&mut buf);
@@ -1111,7 +1111,7 @@ mod tests {
         let mut p = build(&Options::new()).unwrap();
         let mut n = 0;
         for line in text.lines() {
-            p.parse(line, &mut |mut e| {
+            p.parse(line, &mut |e| {
                 let mut buf = Vec::new();
                 e.write_json(&mut buf);
                 serde_json::from_slice::<serde_json::Value>(&buf).expect("valid JSON");

@@ -1390,7 +1390,7 @@ mod tests {
             "\u{0}",
             "- - - - - -",
         ] {
-            let _ = p.parse(line, &mut |mut e| {
+            let _ = p.parse(line, &mut |e| {
                 let mut out = Vec::new();
                 e.write_json(&mut out);
                 serde_json::from_slice::<serde_json::Value>(&out).expect("valid JSON");
@@ -1499,7 +1499,7 @@ mod tests {
             let text = std::fs::read_to_string(&path).unwrap();
             let mut p = VpcFlowParser::new();
             for line in text.lines() {
-                p.parse(line, &mut |mut e| {
+                p.parse(line, &mut |e| {
                     events += 1;
                     for (key, _) in e.fields() {
                         assert!(
@@ -1523,7 +1523,7 @@ mod tests {
         fn arbitrary_input_never_panics_and_serializes_to_json(line in "\\PC{0,200}") {
             let mut p = VpcFlowParser::new();
             for record in [line.as_str(), V2_HEADER, line.as_str()] {
-                let _ = p.parse(record, &mut |mut e| {
+                let _ = p.parse(record, &mut |e| {
                     let mut out = Vec::new();
                     e.write_json(&mut out);
                     assert!(serde_json::from_slice::<serde_json::Value>(&out).is_ok());

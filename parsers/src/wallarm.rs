@@ -1017,7 +1017,7 @@ mod tests {
     fn parse(record: &str) -> Result<Vec<serde_json::Value>, ParseError> {
         let mut parser = build(&Options::new()).unwrap();
         let mut events = Vec::new();
-        parser.parse(record, &mut |mut e| {
+        parser.parse(record, &mut |e| {
             let mut out = Vec::new();
             e.write_json(&mut out);
             events.push(serde_json::from_slice(&out).expect("valid JSON"));
@@ -1273,7 +1273,7 @@ mod tests {
             }
             let record: String = record.into_iter().collect();
             let mut parser = build(&Options::new()).unwrap();
-            let _ = parser.parse(&record, &mut |mut e| {
+            let _ = parser.parse(&record, &mut |e| {
                 let mut out = Vec::new();
                 e.write_json(&mut out);
                 // Grammar check: raw JSON passed through may hold lone surrogate escapes, which

@@ -24,10 +24,7 @@ const RULES: &[(&str, &str)] = &[
 
 /// Runs `loglift datasets`.
 pub fn run(_config: Option<&Path>) -> anyhow::Result<()> {
-    println!(
-        "{:<22} {:<8} {:<10} {}",
-        "DATASET", "MODULE", "STATE", "ROUTING"
-    );
+    println!("{:<22} {:<8} {:<10} ROUTING", "DATASET", "MODULE", "STATE");
     for info in loglift_parsers::DATASETS {
         let rule = RULES
             .iter()

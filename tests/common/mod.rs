@@ -547,9 +547,9 @@ pub fn cloudtrail_document(start: usize, n: usize) -> String {
 
 /// Serializes the end-to-end tests of one test binary: they measure time
 /// (heartbeats, throughput) and share two cores.
-pub fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
 }
 
 /// Blocks on a small future from a synchronous closure (the wait helpers poll closures).
