@@ -496,6 +496,8 @@ fn yaml_error(path: &Path, e: &serde_norway::Error) -> ConfigError {
 pub fn substitute_env(text: &str, path: &Path) -> Result<String, ConfigError> {
     let mut out = String::with_capacity(text.len());
     for (n, line) in text.split_inclusive('\n').enumerate() {
+        // Comments are copied as written: a commented-out `${VAR}` needs no variable.
+        let (line, comment) = line.split_at(comment_start(line));
         let mut rest = line;
         while let Some(start) = rest.find("${") {
             out.push_str(&rest[..start]);
@@ -530,8 +532,26 @@ pub fn substitute_env(text: &str, path: &Path) -> Result<String, ConfigError> {
             rest = &after[end + 1..];
         }
         out.push_str(rest);
+        out.push_str(comment);
     }
     Ok(out)
+}
+
+/// Byte index where a YAML comment starts in `line` (a `#` at the start or
+/// after whitespace, outside quotes), or the line's length.
+fn comment_start(line: &str) -> usize {
+    let (mut single, mut double) = (false, false);
+    let mut previous = b' ';
+    for (i, b) in line.bytes().enumerate() {
+        match b {
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'#' if !single && !double && previous.is_ascii_whitespace() => return i,
+            _ => {}
+        }
+        previous = b;
+    }
+    line.len()
 }
 
 /// Environment variable names are upper case (`ES_API_KEY`); anything else in
@@ -592,6 +612,11 @@ mod tests {
         assert_eq!(
             substitute_env("a: ${LOGLIFT_SURELY_UNSET_VAR:-x}", Path::new("f")).unwrap(),
             "a: x"
+        );
+        let commented = "a: 1 # ${LOGLIFT_SURELY_UNSET_VAR}\n# b: ${LOGLIFT_SURELY_UNSET_VAR}\nc: '#${LOGLIFT_SURELY_UNSET_VAR:-x}'\n";
+        assert_eq!(
+            substitute_env(commented, Path::new("f")).unwrap(),
+            "a: 1 # ${LOGLIFT_SURELY_UNSET_VAR}\n# b: ${LOGLIFT_SURELY_UNSET_VAR}\nc: '#x'\n"
         );
     }
 

@@ -125,25 +125,38 @@ impl Registry {
     /// user-defined datasets, whose selectors route before the built-in rules.
     pub fn from_config(config: &Config, modules: &[ModuleFile]) -> Result<Self, RegistryError> {
         let mut registry = Registry::builtin();
+        let mut selectors = Vec::new();
         for file in modules {
             let Module::Logs { dataset, options } = &file.module else {
                 continue;
             };
             let path = file.path.display().to_string();
+            // `selector:` routes matching keys to this dataset (for datasets
+            // without a standard path, such as CloudWatch Logs deliveries).
+            let mut options = options.clone();
+            if let (Some(selector), true) = (options.remove("selector"), file.enabled) {
+                let pattern = Regex::new(&selector).map_err(|e| RegistryError::Custom {
+                    name: dataset.clone(),
+                    reason: format!("{path}: invalid selector: {e}"),
+                })?;
+                selectors.push(Selector {
+                    pattern,
+                    dataset: dataset.clone(),
+                });
+            }
             let info =
                 loglift_parsers::dataset(dataset).ok_or_else(|| RegistryError::UnknownDataset {
                     path: path.clone(),
                     dataset: dataset.clone(),
                 })?;
             if file.enabled {
-                let spec = DatasetSpec::builtin(info, options.clone())
+                let spec = DatasetSpec::builtin(info, options)
                     .map_err(|source| RegistryError::Options { path, source })?;
                 registry.datasets.insert(info.name.to_string(), spec);
             } else {
                 registry.datasets.remove(info.name);
             }
         }
-        let mut selectors = Vec::new();
         for custom in &config.datasets {
             let pattern = Regex::new(&custom.selector).map_err(|e| RegistryError::Custom {
                 name: custom.name.clone(),

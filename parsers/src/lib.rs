@@ -241,7 +241,7 @@ pub fn check_options(
 /// original text, and nothing invented.
 pub fn error_event<'a>(record: &'a str, error: &ParseError) -> Event<'a> {
     let mut event = Event::new();
-    event.push("error.message", error.reason.clone());
+    event.push("error.message", error.to_string());
     event.push("event.original", record);
     event
 }

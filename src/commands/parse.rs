@@ -7,20 +7,31 @@ use anyhow::Context;
 use loglift_parsers::Options;
 
 use crate::cli::{ParseArgs, UsageError};
+use crate::config::Config;
 use crate::dataset::DatasetSpec;
+use crate::dataset::Registry;
 use crate::pipeline::{process_object, Origin, ProcessError};
-use crate::route::{Route, Router};
+use crate::route::Route;
 
 const BATCH_BYTES: usize = 1 << 20;
 
 /// Runs `loglift parse`.
 pub fn run(args: &ParseArgs) -> anyhow::Result<()> {
     let options = parse_sets(&args.set)?;
-    let router = Router::default();
+    let registry = match &args.config {
+        Some(path) => {
+            let config = Config::load(path).map_err(|e| UsageError(e.to_string()))?;
+            let modules = config
+                .modules(path)
+                .map_err(|e| UsageError(e.to_string()))?;
+            Registry::from_config(&config, &modules).map_err(|e| UsageError(e.to_string()))?
+        }
+        None => Registry::builtin(),
+    };
     let fixed = if args.dataset == "auto" {
         None
     } else {
-        Some(resolve(&args.dataset, &options)?)
+        Some(resolve(&registry, &args.dataset, &options)?)
     };
     // Open everything first: an unreadable file is a usage error, reported before any output.
     let mut inputs = Vec::new();
@@ -33,8 +44,8 @@ pub fn run(args: &ParseArgs) -> anyhow::Result<()> {
         };
         let dataset = match &fixed {
             Some(d) => Some(d.clone()),
-            None => match router.route(&name) {
-                Route::Dataset(ds) => Some(resolve(&ds, &options)?),
+            None => match registry.route(&name) {
+                Route::Dataset(ds) => Some(resolve(&registry, &ds, &options)?),
                 Route::Skip(_) => None,
                 Route::Unknown => {
                     return Err(UsageError(format!(
@@ -77,16 +88,21 @@ pub fn run(args: &ParseArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Resolves a dataset name to a ready dataset, or a usage error.
-fn resolve(name: &str, options: &Options) -> anyhow::Result<DatasetSpec> {
-    let info = loglift_parsers::dataset(name).ok_or_else(|| {
-        let known: Vec<_> = loglift_parsers::DATASETS.iter().map(|d| d.name).collect();
+/// Resolves a dataset name to a ready dataset, or a usage error: `--set`
+/// options build a built-in dataset afresh; otherwise the configured one
+/// (module options, user-defined datasets) is used.
+fn resolve(registry: &Registry, name: &str, options: &Options) -> anyhow::Result<DatasetSpec> {
+    if let (false, Some(info)) = (options.is_empty(), loglift_parsers::dataset(name)) {
+        return DatasetSpec::builtin(info, options.clone())
+            .map_err(|e| UsageError(e.to_string()).into());
+    }
+    registry.get(name).cloned().ok_or_else(|| {
         UsageError(format!(
-            "unknown dataset `{name}` (known: {}, auto)",
-            known.join(", ")
+            "unknown or disabled dataset `{name}` (known: {}, auto)",
+            registry.names().join(", ")
         ))
-    })?;
-    DatasetSpec::builtin(info, options.clone()).map_err(|e| UsageError(e.to_string()).into())
+        .into()
+    })
 }
 
 /// `KEY=VALUE` pairs of `--set`.

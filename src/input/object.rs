@@ -205,6 +205,12 @@ impl ObjectReader {
         metrics::PARSE_ERRORS
             .with_label_values(&[&dataset_name])
             .inc_by(stats.errors);
+        if let Some(newest) = stats.newest {
+            let lag = loglift_parsers::Timestamp::now().unix_seconds() - newest.unix_seconds();
+            metrics::EVENT_LAG
+                .with_label_values(&[&dataset_name])
+                .set(lag);
+        }
         Ok(ObjectOutcome::Delivered(stats))
     }
 }

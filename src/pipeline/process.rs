@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::io::{self, Read};
 
 use loglift_parsers::framing::{Framing, Record};
-use loglift_parsers::{error_event, Event, ParseError, Parser};
+use loglift_parsers::{error_event, Event, ParseError, Parser, Value};
 
 use super::normalize::{Normalizer, Origin};
 use crate::dataset::DatasetSpec;
@@ -36,6 +36,8 @@ pub struct ObjectStats {
     pub errors: u64,
     /// Decompressed bytes read.
     pub bytes: u64,
+    /// The newest `@timestamp` among the events (for the event-lag metric).
+    pub newest: Option<loglift_parsers::Timestamp>,
 }
 
 /// Why an object could not be processed to the end.
@@ -133,6 +135,7 @@ impl ObjectStats {
         self.events += other.events;
         self.errors += other.errors;
         self.bytes += other.bytes;
+        self.newest = self.newest.max(other.newest);
     }
 }
 
@@ -176,8 +179,12 @@ impl<'n, 'o> Walker<'n, 'o> {
         let mut index = 0u32;
         let normalizer = self.normalizer;
         let batch = &mut self.batch;
+        let newest = &mut self.stats.newest;
         let mut emit = for_record(|mut event: Event<'_>| {
             normalizer.finish(&mut event, offset, index);
+            if let Some(Value::Time(t)) = event.get("@timestamp") {
+                *newest = (*newest).max(Some(*t));
+            }
             index += 1;
             event.write_json(&mut batch.ndjson);
             batch.ndjson.push(b'\n');
