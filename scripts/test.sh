@@ -14,14 +14,14 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy --all-targets -- -D warnings"
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --profile ci -- -D warnings
 
 step "cargo test (unit, property, integration, end-to-end)"
 export LOGLIFT_EMULATOR_VENV="${LOGLIFT_EMULATOR_VENV:-$PWD/.venv-emulators}"
 # Property tests: a bounded run (the long runs are `cargo fuzz`, see parsers/fuzz).
 export PROPTEST_CASES="${PROPTEST_CASES:-2000}"
-cargo test --workspace --release
+cargo test --workspace --profile ci
 
 step "conformance against Elastic's pipeline fixtures"
-cargo build --release --bin loglift
-tests/conformance/check.sh "${CARGO_TARGET_DIR:-target}/release/loglift" 95
+cargo build --profile ci --bin loglift
+tests/conformance/check.sh "${CARGO_TARGET_DIR:-target}/ci/loglift" 95
