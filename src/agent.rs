@@ -53,6 +53,7 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
             InputConfig::Sqs(c) => {
                 let settings = c.aws.or(&config.aws);
                 let sdk = aws::sdk_config(&settings).await;
+                aws::check_credentials(&format!("sqs {}", c.queue_url), &sdk, &settings).await;
                 let reader = Arc::new(ObjectReader {
                     s3: aws::s3_client(&sdk, &settings),
                     registry: registry.clone(),
@@ -65,6 +66,12 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
             InputConfig::S3Poll(c) => {
                 let settings = c.aws.or(&config.aws);
                 let sdk = aws::sdk_config(&settings).await;
+                aws::check_credentials(
+                    &format!("s3_poll s3://{}/{}", c.bucket, c.prefix),
+                    &sdk,
+                    &settings,
+                )
+                .await;
                 let reader = Arc::new(ObjectReader {
                     s3: aws::s3_client(&sdk, &settings),
                     registry: registry.clone(),

@@ -77,6 +77,30 @@ pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
         .build()
 }
 
+/// Obtains credentials once, so that a wrong key, secret, profile or external
+/// id is reported at start, naming the input, instead of only as failing
+/// requests. The input starts anyway and retries with backoff.
+pub async fn check_credentials(input: &str, config: &SdkConfig, settings: &AwsSettings) {
+    use aws_credential_types::provider::ProvideCredentials;
+    let Some(provider) = config.credentials_provider() else {
+        return;
+    };
+    if let Err(e) = provider.provide_credentials().await {
+        let how = settings
+            .role_arn
+            .as_deref()
+            .map(|r| format!(" (assuming role {r})"))
+            .unwrap_or_default();
+        let mut reason = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            reason = format!("{reason}: {s}");
+            source = s.source();
+        }
+        tracing::error!(input, "cannot obtain AWS credentials{how}: {reason}");
+    }
+}
+
 /// An S3 client for `settings` (path-style when asked, as S3-compatible stores need).
 pub fn s3_client(config: &SdkConfig, settings: &AwsSettings) -> aws_sdk_s3::Client {
     let conf = aws_sdk_s3::config::Builder::from(config)
