@@ -237,7 +237,7 @@ pub enum OutputConfig {
 pub struct FileOutputConfig {
     /// Path of the current file.
     pub path: PathBuf,
-    /// Rotate when the file reaches this size in bytes.
+    /// Rotate when the file reaches this size in bytes; 0 (the default) never rotates.
     #[serde(default = "default_rotate_bytes")]
     pub rotate_bytes: u64,
     /// Rotated files kept (`path.1` … `path.N`).
@@ -246,7 +246,7 @@ pub struct FileOutputConfig {
 }
 
 fn default_rotate_bytes() -> u64 {
-    100 * 1024 * 1024
+    0
 }
 fn default_keep_files() -> usize {
     7

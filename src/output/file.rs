@@ -29,14 +29,17 @@ impl FileOutput {
             path: config.path.clone(),
             writer: BufWriter::with_capacity(1 << 20, file),
             size,
-            rotate_bytes: config.rotate_bytes.max(1),
+            rotate_bytes: config.rotate_bytes,
             keep_files: config.keep_files,
         })
     }
 
     /// Appends events; rotates first when the file is full.
     pub fn write(&mut self, ndjson: &[u8]) -> io::Result<()> {
-        if self.size > 0 && self.size + ndjson.len() as u64 > self.rotate_bytes {
+        if self.rotate_bytes > 0
+            && self.size > 0
+            && self.size + ndjson.len() as u64 > self.rotate_bytes
+        {
             self.rotate()?;
         }
         self.writer.write_all(ndjson)?;
