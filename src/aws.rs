@@ -91,13 +91,11 @@ pub async fn check_credentials(input: &str, config: &SdkConfig, settings: &AwsSe
             .as_deref()
             .map(|r| format!(" (assuming role {r})"))
             .unwrap_or_default();
-        let mut reason = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            reason = format!("{reason}: {s}");
-            source = s.source();
-        }
-        tracing::error!(input, "cannot obtain AWS credentials{how}: {reason}");
+        tracing::error!(
+            input,
+            "cannot obtain AWS credentials{how}: {}",
+            with_causes(&e)
+        );
     }
 }
 
@@ -128,14 +126,17 @@ where
             e.code().unwrap_or("error"),
             e.message().unwrap_or("(no message)")
         ),
-        None => {
-            let mut msg = err.to_string();
-            let mut source = std::error::Error::source(err);
-            while let Some(s) = source {
-                msg = format!("{msg}: {s}");
-                source = s.source();
-            }
-            msg
-        }
+        None => with_causes(err),
     }
+}
+
+/// An error and its chain of causes on one line (`a: b: c`).
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut msg = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        msg = format!("{msg}: {s}");
+        source = s.source();
+    }
+    msg
 }
