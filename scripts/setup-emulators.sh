@@ -1,16 +1,33 @@
 #!/usr/bin/env bash
-# Installs the AWS-compatible servers the end-to-end tests run against into a
-# project-local virtualenv (idempotent): moto (S3, SQS, SNS, STS, IAM).
+# Installs the AWS-compatible servers the end-to-end tests run against
+# (idempotent):
+# - moto (S3, SQS, SNS, STS, IAM) into a project-local virtualenv;
+# - s3s-fs, a second S3 implementation (MinIO-style, real SigV4 checks),
+#   built with cargo into a tools directory outside the repository, so that
+#   fresh clones reuse it.
 # Usage: scripts/setup-emulators.sh [VENV_DIR]   (default .venv-emulators)
+# LOGLIFT_TOOLS sets the tools directory (default ~/.cache/loglift/tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${1:-${LOGLIFT_EMULATOR_VENV:-$PWD/.venv-emulators}}"
+tools="${LOGLIFT_TOOLS:-$HOME/.cache/loglift/tools}"
+
 stamp="$venv/.loglift-emulators-1"
 if [[ -f "$stamp" ]]; then
-    echo "emulators ready in $venv"
-    exit 0
+    echo "moto ready in $venv"
+else
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5' boto3
+    touch "$stamp"
+    echo "moto installed in $venv"
 fi
-python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5' boto3
-touch "$stamp"
-echo "emulators installed in $venv"
+
+if [[ -x "$tools/bin/s3s-fs" ]]; then
+    echo "s3s-fs ready in $tools"
+else
+    echo "building s3s-fs into $tools (a few minutes, once)"
+    # Its own target directory: the project's CARGO_TARGET_DIR stays untouched.
+    CARGO_TARGET_DIR="$tools/build" cargo install --quiet --locked \
+        s3s-fs --version 0.14.1 --features binary --root "$tools"
+    rm -rf "$tools/build"
+fi

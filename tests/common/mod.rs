@@ -64,14 +64,7 @@ impl Moto {
             .spawn()
             .expect("start moto_server");
         let endpoint = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto did not start on {endpoint}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_port(port, &endpoint);
         Moto { child, endpoint }
     }
 
@@ -107,6 +100,100 @@ impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The tools directory where `scripts/setup-emulators.sh` installs `s3s-fs`.
+pub fn tools_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("LOGLIFT_TOOLS") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME").expect("HOME is set");
+    Path::new(&home).join(".cache/loglift/tools")
+}
+
+/// A running `s3s-fs`: a second, independent S3 implementation (MinIO-style,
+/// objects as files under a directory) with real SigV4 checking, killed on drop.
+pub struct S3sFs {
+    child: Child,
+    _root: tempfile::TempDir,
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+}
+
+impl S3sFs {
+    /// Access key the server accepts.
+    pub const ACCESS_KEY: &'static str = "loglift-access";
+    /// Secret of [`S3sFs::ACCESS_KEY`].
+    pub const SECRET_KEY: &'static str = "loglift-secret-key";
+
+    /// Starts `s3s-fs` on a free port over an empty directory.
+    pub fn start() -> S3sFs {
+        let bin = tools_dir().join("bin/s3s-fs");
+        assert!(
+            bin.exists(),
+            "{} is missing: run scripts/setup-emulators.sh (the test command does)",
+            bin.display()
+        );
+        let root = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let child = Command::new(&bin)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args([
+                "--access-key",
+                Self::ACCESS_KEY,
+                "--secret-key",
+                Self::SECRET_KEY,
+            ])
+            .arg(root.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start s3s-fs");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        wait_for_port(port, &endpoint);
+        S3sFs {
+            child,
+            _root: root,
+            endpoint,
+        }
+    }
+
+    /// An S3 client for this server (path-style, its credentials).
+    pub async fn s3(&self) -> aws_sdk_s3::Client {
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_credential_types::Credentials::new(
+                Self::ACCESS_KEY,
+                Self::SECRET_KEY,
+                None,
+                None,
+                "test",
+            ))
+            .load()
+            .await;
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        )
+    }
+}
+
+impl Drop for S3sFs {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until something listens on `port` (30 s at most).
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on {what}");
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
