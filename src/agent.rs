@@ -16,7 +16,7 @@ use crate::input::object::ObjectReader;
 use crate::input::s3_poll::S3PollInput;
 use crate::input::sqs::SqsInput;
 use crate::output::{self, Output};
-use crate::{aws, http, metrics};
+use crate::{aws, http, metrics, status};
 
 /// Batches that may wait for the outputs before intake slows down.
 const OUTPUT_QUEUE: usize = 32;
@@ -59,6 +59,7 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
                     registry: registry.clone(),
                     outputs: deliveries.clone(),
                     namespace: config.namespace.clone(),
+                    status: status::global().add_input("sqs", c.queue_url.clone()),
                 });
                 let input = Arc::new(SqsInput::new(c.clone(), aws::sqs_client(&sdk), reader));
                 inputs.spawn(input.run(shutdown.clone()));
@@ -77,6 +78,8 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
                     registry: registry.clone(),
                     outputs: deliveries.clone(),
                     namespace: config.namespace.clone(),
+                    status: status::global()
+                        .add_input("s3_poll", format!("s3://{}/{}", c.bucket, c.prefix)),
                 });
                 let input = Arc::new(S3PollInput::new(
                     c.clone(),

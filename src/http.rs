@@ -1,4 +1,5 @@
-//! The HTTP server: `/metrics` (Prometheus text), `/healthz`.
+//! The HTTP server: `/metrics` (Prometheus text), `/healthz` (200, or 503
+//! with the reasons), `/status` (JSON, see [`crate::status`]).
 
 use anyhow::Context;
 use axum::http::{header, StatusCode};
@@ -14,10 +15,11 @@ pub async fn serve(listen: &str, shutdown: CancellationToken) -> anyhow::Result<
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding the HTTP server to {listen}"))?;
-    info!(address = %listener.local_addr()?, "serving /metrics and /healthz");
+    info!(address = %listener.local_addr()?, "serving /metrics, /healthz and /status");
     let app = Router::new()
         .route("/metrics", get(metrics))
-        .route("/healthz", get(healthz));
+        .route("/healthz", get(healthz))
+        .route("/status", get(status));
     Ok(tokio::spawn(async move {
         let _ = axum::serve(listener, app)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
@@ -33,5 +35,19 @@ async fn metrics() -> impl IntoResponse {
 }
 
 async fn healthz() -> impl IntoResponse {
-    (StatusCode::OK, "ok\n")
+    let problems = crate::status::global().problems();
+    if problems.is_empty() {
+        (StatusCode::OK, "ok\n".to_string())
+    } else {
+        let mut body = String::from("unhealthy\n");
+        for p in problems {
+            body.push_str(&p);
+            body.push('\n');
+        }
+        (StatusCode::SERVICE_UNAVAILABLE, body)
+    }
+}
+
+async fn status() -> impl IntoResponse {
+    axum::Json(crate::status::global().report())
 }

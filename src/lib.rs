@@ -21,4 +21,5 @@ pub mod output;
 pub mod pipeline;
 pub mod route;
 pub mod schema;
+pub mod status;
 pub mod telemetry;

@@ -157,7 +157,11 @@ impl<'a> Event<'a> {
     pub fn insert(&mut self, key: impl Into<Cow<'a, str>>, value: impl Into<Value<'a>>) {
         let key = key.into();
         let value = value.into();
-        if let Some(slot) = self.fields.iter_mut().find(|(k, _)| *k == key) {
+        if let Some(slot) = self
+            .fields
+            .iter_mut()
+            .find(|(k, _)| same_key(k.as_bytes(), key.as_bytes()))
+        {
             slot.1 = value;
         } else {
             self.fields.push((key, value));
@@ -189,7 +193,11 @@ impl<'a> Event<'a> {
     /// Appends `value` to the list at `key` unless it is already in it.
     pub fn append_unique(&mut self, key: &'static str, value: impl Into<Value<'a>>) {
         let value = value.into();
-        match self.fields.iter_mut().find(|(k, _)| k == key) {
+        match self
+            .fields
+            .iter_mut()
+            .find(|(k, _)| same_key(k.as_bytes(), key.as_bytes()))
+        {
             Some((_, Value::List(items))) => {
                 if !items.contains(&value) {
                     items.push(value);
@@ -209,17 +217,25 @@ impl<'a> Event<'a> {
 
     /// The value at `key`, if set.
     pub fn get(&self, key: &str) -> Option<&Value<'a>> {
-        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.fields
+            .iter()
+            .find(|(k, _)| same_key(k.as_bytes(), key.as_bytes()))
+            .map(|(_, v)| v)
     }
 
     /// Whether `key` is set.
     pub fn contains(&self, key: &str) -> bool {
-        self.fields.iter().any(|(k, _)| k == key)
+        self.fields
+            .iter()
+            .any(|(k, _)| same_key(k.as_bytes(), key.as_bytes()))
     }
 
     /// Removes `key` and returns its value.
     pub fn remove(&mut self, key: &str) -> Option<Value<'a>> {
-        let pos = self.fields.iter().position(|(k, _)| k == key)?;
+        let pos = self
+            .fields
+            .iter()
+            .position(|(k, _)| same_key(k.as_bytes(), key.as_bytes()))?;
         Some(self.fields.remove(pos).1)
     }
 
@@ -260,8 +276,18 @@ impl<'a> Event<'a> {
     pub fn write_json(&self, out: &mut Vec<u8>) {
         SHAPES.with(|shapes| {
             let mut shapes = shapes.borrow_mut();
-            let index = match shapes.iter().position(|s| s.fits(&self.fields)) {
-                Some(i) => i,
+            // Most recently used last: consecutive events nearly always
+            // share the shape of the one before.
+            let last = shapes.len().wrapping_sub(1);
+            let hit = match shapes.get(last) {
+                Some(s) if s.fits(&self.fields) => Some(last),
+                _ => shapes.iter().position(|s| s.fits(&self.fields)),
+            };
+            let index = match hit {
+                Some(i) => {
+                    shapes[i..].rotate_left(1);
+                    last
+                }
                 None => {
                     if shapes.len() == MAX_SHAPES {
                         shapes.remove(0);
@@ -313,7 +339,7 @@ impl Shape {
                 .keys
                 .iter()
                 .zip(fields)
-                .all(|(k, (f, _))| k.as_bytes() == f.as_bytes())
+                .all(|(k, (f, _))| same_key(k.as_bytes(), f.as_bytes()))
     }
 
     fn of(fields: &[(Cow<'_, str>, Value<'_>)]) -> Shape {
@@ -367,6 +393,28 @@ impl Shape {
             fragment_ends,
         }
     }
+}
+
+/// Whether two keys are equal: eight bytes at a time, inline (keys are short,
+/// where a call to `memcmp` costs more than the comparison).
+#[inline]
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mut i = 0;
+    while i + 8 <= a.len() {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    a[i..].iter().zip(&b[i..]).all(|(x, y)| x == y)
 }
 
 /// Orders dotted keys so that every key sharing a prefix path is contiguous:

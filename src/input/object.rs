@@ -15,6 +15,7 @@ use crate::metrics;
 use crate::output::Delivery;
 use crate::pipeline::{process_object, ObjectStats, Origin};
 use crate::route::Route;
+use crate::status::InputStatus;
 
 /// Size of the NDJSON batches an object is cut into.
 pub const BATCH_BYTES: usize = 1 << 20;
@@ -67,11 +68,24 @@ pub struct ObjectReader {
     pub outputs: mpsc::Sender<Delivery>,
     /// `data_stream.namespace`.
     pub namespace: String,
+    /// The input's entry in `/status`.
+    pub status: Arc<InputStatus>,
 }
 
 impl ObjectReader {
     /// Reads `object` and returns once all its events are stored.
     pub async fn read(&self, object: &ObjectRef) -> Result<ObjectOutcome, ObjectError> {
+        let _in_flight = self.status.object_started();
+        let result = self.read_object(object).await;
+        match &result {
+            Ok(ObjectOutcome::Delivered(stats)) => self.status.object_read(stats.events),
+            Ok(_) => {}
+            Err(e) => self.status.object_failed(e.to_string()),
+        }
+        result
+    }
+
+    async fn read_object(&self, object: &ObjectRef) -> Result<ObjectOutcome, ObjectError> {
         let dataset = match self.registry.route(&object.key) {
             Route::Dataset(name) => match self.registry.get(&name) {
                 Some(d) => d.clone(),

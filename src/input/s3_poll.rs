@@ -61,8 +61,12 @@ impl S3PollInput {
         };
         info!(bucket = %self.config.bucket, prefix = %self.config.prefix, state = %self.state_file.path().display(), "s3_poll input started");
         loop {
-            if let Err(e) = self.poll_once(&mut state, &shutdown).await {
-                error!(bucket = %self.config.bucket, error = %e, "listing failed; retrying next interval");
+            match self.poll_once(&mut state, &shutdown).await {
+                Ok(()) => self.reader.status.polled(0),
+                Err(e) => {
+                    error!(bucket = %self.config.bucket, error = %e, "listing failed; retrying next interval");
+                    self.reader.status.poll_failed(e);
+                }
             }
             tokio::select! {
                 () = tokio::time::sleep(self.config.interval) => {}

@@ -83,7 +83,9 @@ impl SqsInput {
             match response {
                 Ok(out) => {
                     failures = 0;
-                    for message in out.messages.unwrap_or_default() {
+                    let messages = out.messages.unwrap_or_default();
+                    self.reader.status.polled(messages.len() as u64);
+                    for message in messages {
                         let Some(permit) = permits.pop() else { break };
                         metrics::SQS_RECEIVED.inc();
                         tasks.spawn(self.clone().handle(message, permit));
@@ -92,7 +94,9 @@ impl SqsInput {
                 Err(e) => {
                     failures += 1;
                     let delay = Duration::from_millis(500 * 2u64.pow(failures.min(6)));
-                    error!(queue = %self.config.queue_url, error = %crate::aws::error_summary(&e), retry_in = ?delay, "ReceiveMessage failed");
+                    let error = crate::aws::error_summary(&e);
+                    error!(queue = %self.config.queue_url, error = %error, retry_in = ?delay, "ReceiveMessage failed");
+                    self.reader.status.poll_failed(format!("ReceiveMessage: {error}"));
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         () = shutdown.cancelled() => break,

@@ -8,12 +8,14 @@
 pub mod file;
 
 use std::io::Write;
+use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info};
 
 use crate::config::OutputConfig;
 use crate::metrics;
+use crate::status::{self, OutputStatus};
 use crate::pipeline::Batch;
 
 /// A batch on its way to the outputs, with the acknowledgement to fire once stored.
@@ -76,6 +78,10 @@ pub fn spawn(
     capacity: usize,
 ) -> (mpsc::Sender<Delivery>, std::thread::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<Delivery>(capacity);
+    let statuses: Vec<_> = outputs
+        .iter()
+        .map(|o| status::global().add_output(o.name()))
+        .collect();
     let handle = std::thread::Builder::new()
         .name("loglift-outputs".into())
         .spawn(move || {
@@ -88,7 +94,7 @@ pub fn spawn(
                         Err(_) => break,
                     }
                 }
-                let result = store(&mut outputs, &group);
+                let result = store(&mut outputs, &statuses, &group);
                 if let Err(e) = &result {
                     error!(error = %e, batches = group.len(), "output failed; batches will be retried by their inputs");
                 }
@@ -107,9 +113,13 @@ pub fn spawn(
     (tx, handle)
 }
 
-fn store(outputs: &mut [Output], group: &[Delivery]) -> Result<(), String> {
+fn store(
+    outputs: &mut [Output],
+    statuses: &[Arc<OutputStatus>],
+    group: &[Delivery],
+) -> Result<(), String> {
     let events: usize = group.iter().map(|d| d.batch.events).sum();
-    for output in outputs.iter_mut() {
+    for (output, status) in outputs.iter_mut().zip(statuses) {
         let name = output.name();
         let timer = metrics::OUTPUT_LATENCY
             .with_label_values(&[name])
@@ -126,7 +136,9 @@ fn store(outputs: &mut [Output], group: &[Delivery]) -> Result<(), String> {
         metrics::OUTPUT_BATCHES
             .with_label_values(&[name])
             .inc_by(group.len() as u64);
-        result.map_err(|e| format!("{name}: {e}"))?;
+        let result = result.map_err(|e| format!("{name}: {e}"));
+        status.stored(&result);
+        result?;
     }
     Ok(())
 }

@@ -139,7 +139,7 @@ enum Scanned {
 
 /// The scanning automaton: nesting depth and string state, resumable across
 /// buffer refills.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Scan {
     depth: u32,
     in_str: bool,
@@ -148,6 +148,7 @@ struct Scan {
 }
 
 /// Result of running the automaton over one chunk.
+#[derive(Debug, PartialEq, Eq)]
 enum Step {
     /// The value ends after this many bytes of the chunk.
     Done(usize),
@@ -166,7 +167,71 @@ impl Scan {
         }
     }
 
+    /// Runs the automaton over `chunk`: 32-byte blocks at a time while inside
+    /// an object or array (the common case, see [`Scan::block`]), byte by
+    /// byte for the rest.
     fn run(&mut self, chunk: &[u8], line_mode: bool) -> Step {
+        let mut j = 0;
+        while j < chunk.len() {
+            let end = chunk.len().min(j + BLOCK);
+            if let Some(block) = chunk.get(j..j + BLOCK) {
+                if !self.esc && !self.scalar && self.depth > 0 {
+                    match self.block(block, line_mode) {
+                        Some(Step::Done(n)) => return Step::Done(j + n),
+                        Some(Step::Newline(n)) => return Step::Newline(j + n),
+                        Some(Step::More) => {
+                            j = end;
+                            continue;
+                        }
+                        None => {}
+                    }
+                }
+            }
+            match self.run_bytes(&chunk[j..end], line_mode) {
+                Step::Done(n) => return Step::Done(j + n),
+                Step::Newline(n) => return Step::Newline(j + n),
+                Step::More => j = end,
+            }
+        }
+        Step::More
+    }
+
+    /// One block inside an object or array, all at once: the quotes give the
+    /// string spans (a prefix XOR), and only brackets (and line ends) outside
+    /// them are visited. `None` when the block holds a backslash, whose
+    /// escapes the byte-wise automaton follows instead.
+    fn block(&mut self, block: &[u8], line_mode: bool) -> Option<Step> {
+        let m = Masks::of(block);
+        if m.backslash != 0 {
+            return None;
+        }
+        // Bit i set: byte i is inside a string (opening quote included).
+        let inside = prefix_xor(m.quote) ^ if self.in_str { u32::MAX } else { 0 };
+        let mut visit = (m.open | m.close) & !inside;
+        if line_mode {
+            visit |= m.newline;
+        }
+        while visit != 0 {
+            let i = visit.trailing_zeros() as usize;
+            visit &= visit - 1;
+            match block[i] {
+                b'\n' => return Some(Step::Newline(i)),
+                b'{' | b'[' => self.depth += 1,
+                _ => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        self.in_str = false;
+                        return Some(Step::Done(i + 1));
+                    }
+                }
+            }
+        }
+        self.in_str ^= m.quote.count_ones() % 2 == 1;
+        Some(Step::More)
+    }
+
+    /// The byte-wise automaton.
+    fn run_bytes(&mut self, chunk: &[u8], line_mode: bool) -> Step {
         let mut j = 0;
         while j < chunk.len() {
             if self.esc {
@@ -222,6 +287,110 @@ impl Scan {
         }
         Step::More
     }
+}
+
+/// Bytes per block of the block-wise scan.
+const BLOCK: usize = 32;
+
+/// Bit masks of the bytes of a [`BLOCK`] that the scan looks at (bit `i`
+/// for byte `i`).
+#[derive(Debug, PartialEq, Eq)]
+struct Masks {
+    quote: u32,
+    backslash: u32,
+    open: u32,
+    close: u32,
+    newline: u32,
+}
+
+impl Masks {
+    /// The masks of `block` (exactly [`BLOCK`] bytes), sixteen bytes per
+    /// SSE2 comparison on x86-64.
+    #[cfg(target_arch = "x86_64")]
+    fn of(block: &[u8]) -> Masks {
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&block[i..i + 8]);
+            i64::from_le_bytes(w)
+        };
+        let words = [word(0), word(8), word(16), word(24)];
+        // SAFETY: SSE2 is part of the x86-64 baseline, so every CPU this
+        // code runs on has it; the function reads nothing but its argument.
+        unsafe { sse2::masks(words) }
+    }
+
+    /// The masks of `block`, a byte at a time (other targets; the reference
+    /// the SIMD version is tested against).
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+    fn of_bytes(block: &[u8]) -> Masks {
+        let mut m = Masks {
+            quote: 0,
+            backslash: 0,
+            open: 0,
+            close: 0,
+            newline: 0,
+        };
+        for (i, &b) in block.iter().take(BLOCK).enumerate() {
+            let bit = 1u32 << i;
+            match b {
+                b'"' => m.quote |= bit,
+                b'\\' => m.backslash |= bit,
+                b'{' | b'[' => m.open |= bit,
+                b'}' | b']' => m.close |= bit,
+                b'\n' => m.newline |= bit,
+                _ => {}
+            }
+        }
+        m
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn of(block: &[u8]) -> Masks {
+        Masks::of_bytes(block)
+    }
+}
+
+/// The SSE2 comparisons behind [`Masks::of`].
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use super::Masks;
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_set1_epi8, _mm_set_epi64x,
+    };
+
+    /// The masks of the 32 bytes held in `words` (little-endian).
+    #[target_feature(enable = "sse2")]
+    pub(super) fn masks(words: [i64; 4]) -> Masks {
+        let lo = _mm_set_epi64x(words[1], words[0]);
+        let hi = _mm_set_epi64x(words[3], words[2]);
+        Masks {
+            quote: eq(lo, hi, b'"'),
+            backslash: eq(lo, hi, b'\\'),
+            open: eq(lo, hi, b'{') | eq(lo, hi, b'['),
+            close: eq(lo, hi, b'}') | eq(lo, hi, b']'),
+            newline: eq(lo, hi, b'\n'),
+        }
+    }
+
+    /// Bit `i` set where byte `i` of `lo` then `hi` equals `byte`.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn eq(lo: __m128i, hi: __m128i, byte: u8) -> u32 {
+        let needle = _mm_set1_epi8(byte as i8);
+        let low = _mm_movemask_epi8(_mm_cmpeq_epi8(lo, needle)) as u32 & 0xffff;
+        let high = _mm_movemask_epi8(_mm_cmpeq_epi8(hi, needle)) as u32 & 0xffff;
+        low | high << 16
+    }
+}
+
+/// Bit `i` of the result is the XOR of bits `0..=i` of `x`.
+fn prefix_xor(mut x: u32) -> u32 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x
 }
 
 /// Index of the first byte equal to `a` or `b` in `bytes`.
@@ -762,7 +931,37 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use std::borrow::Cow;
+
+    /// Bytes that matter to the scanner, and some that do not.
+    fn json_ish() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(proptest::sample::select(b"{}[]\"\\\n a:,".to_vec()), 0..300)
+    }
+
+    proptest! {
+        #[test]
+        fn simd_masks_match_the_bytewise_ones(block in proptest::collection::vec(any::<u8>(), BLOCK)) {
+            prop_assert_eq!(Masks::of(&block), Masks::of_bytes(&block));
+        }
+
+        #[test]
+        fn blockwise_scan_matches_the_bytewise_automaton(
+            body in json_ish(),
+            line_mode in any::<bool>(),
+            depth in 0u32..3,
+            in_str in any::<bool>(),
+        ) {
+            let start = Scan { depth, in_str, ..Scan::default() };
+            let (mut blockwise, mut bytewise) = (start, start);
+            let a = blockwise.run(&body, line_mode);
+            let b = bytewise.run_bytes(&body, line_mode);
+            prop_assert_eq!(&a, &b);
+            if a == Step::More {
+                prop_assert_eq!(blockwise, bytewise);
+            }
+        }
+    }
 
     type Got = Vec<(u64, String, Option<&'static str>)>;
 
