@@ -18,8 +18,10 @@ use crate::input::sqs::SqsInput;
 use crate::output::{self, Output};
 use crate::{aws, http, metrics, status};
 
-/// Batches that may wait for the outputs before intake slows down.
-const OUTPUT_QUEUE: usize = 32;
+/// Batches (about 1 MiB each) that may wait for the outputs before intake
+/// slows down. With the output's group of [`output::GROUP`] batches, this
+/// bounds the events held in memory to about 32 MiB, whatever the objects' size.
+const OUTPUT_QUEUE: usize = 16;
 
 /// Runs the agent described by the configuration at `path`.
 pub async fn run(path: &Path) -> anyhow::Result<()> {

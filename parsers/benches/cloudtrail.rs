@@ -16,43 +16,10 @@ use loglift_parsers::cloudtrail::{CloudTrail, Retain};
 use loglift_parsers::framing::Record;
 use loglift_parsers::{Framing, Parser};
 
+mod common;
+use common::Rng;
+
 const RECORDS: usize = 100_000;
-
-/// A small deterministic generator (xorshift), so runs compare.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'s>(&mut self, items: &[&'s str]) -> &'s str {
-        items[self.below(items.len() as u64) as usize]
-    }
-    fn ip(&mut self) -> String {
-        match self.below(3) {
-            0 => format!(
-                "10.{}.{}.{}",
-                self.below(256),
-                self.below(256),
-                1 + self.below(254)
-            ),
-            1 => format!("172.31.{}.{}", self.below(256), 1 + self.below(254)),
-            _ => format!(
-                "{}.{}.{}.{}",
-                1 + self.below(222),
-                self.below(256),
-                self.below(256),
-                1 + self.below(254)
-            ),
-        }
-    }
-}
 
 const AGENTS: &[&str] = &[
     "curl/8.5.0",

@@ -13,40 +13,10 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use loglift_parsers::vpcflow::VpcFlowParser;
 use loglift_parsers::Parser;
 
+mod common;
+use common::Rng;
+
 const LINES: usize = 100_000;
-
-/// A small deterministic generator (xorshift), so runs compare.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn ip(&mut self) -> String {
-        match self.below(3) {
-            0 => format!(
-                "10.{}.{}.{}",
-                self.below(256),
-                self.below(256),
-                1 + self.below(254)
-            ),
-            1 => format!("172.31.{}.{}", self.below(256), 1 + self.below(254)),
-            _ => format!(
-                "{}.{}.{}.{}",
-                1 + self.below(222),
-                self.below(256),
-                self.below(256),
-                1 + self.below(254)
-            ),
-        }
-    }
-}
 
 /// Default (v2) records like `gen_logs.py vpcflow`: 1% NODATA, the rest flows.
 fn generate_default(n: usize) -> String {

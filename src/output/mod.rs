@@ -15,8 +15,8 @@ use tracing::{error, info};
 
 use crate::config::OutputConfig;
 use crate::metrics;
-use crate::status::{self, OutputStatus};
 use crate::pipeline::Batch;
+use crate::status::{self, OutputStatus};
 
 /// A batch on its way to the outputs, with the acknowledgement to fire once stored.
 #[derive(Debug)]
@@ -67,8 +67,8 @@ impl Output {
     }
 }
 
-/// Most batches written between two commits (fsyncs).
-const GROUP: usize = 64;
+/// Most batches written between two commits (fsyncs): about 16 MiB.
+pub const GROUP: usize = 16;
 
 /// Runs the outputs on a dedicated thread until every sender is gone:
 /// writes each batch to every output, commits (fsync) after each group of

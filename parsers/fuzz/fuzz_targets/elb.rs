@@ -6,21 +6,5 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use loglift_parsers::{dataset, Options};
 
-fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data);
-    let mut parser = dataset("aws.elb_logs")
-        .expect("aws.elb_logs is a built-in dataset")
-        .build(&Options::new())
-        .expect("no options needed");
-    let mut out = Vec::new();
-    for record in text.split('\n') {
-        let _ = parser.parse(record, &mut |mut event| {
-            out.clear();
-            event.write_json(&mut out);
-            serde_json::from_slice::<serde::de::IgnoredAny>(&out)
-                .expect("write_json produced invalid JSON");
-        });
-    }
-});
+fuzz_target!(|data: &[u8]| loglift_parsers_fuzz::fuzz_lines("aws.elb_logs", data));

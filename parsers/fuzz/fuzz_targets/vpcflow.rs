@@ -7,7 +7,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use loglift_parsers::{dataset, Options};
+use loglift_parsers::Options;
+use loglift_parsers_fuzz::{parse_all, parser};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -18,18 +19,7 @@ fuzz_target!(|data: &[u8]| {
             options.insert("format".to_string(), format.to_string());
         }
     }
-    let info = dataset("aws.vpcflow").expect("dataset exists");
-    let Ok(mut parser) = info.build(&options) else {
-        return;
-    };
-    let mut out = Vec::new();
-    for line in lines {
-        let _ = parser.parse(line, &mut |mut event| {
-            out.clear();
-            event.write_json(&mut out);
-            if let Err(e) = serde_json::from_slice::<serde_json::Value>(&out) {
-                panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&out));
-            }
-        });
+    if let Some(mut parser) = parser("aws.vpcflow", &options) {
+        parse_all(parser.as_mut(), lines);
     }
 });
