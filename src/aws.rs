@@ -48,7 +48,7 @@ pub fn credential_source(settings: &AwsSettings) -> String {
         }
         (_, _, Some(profile), None) => format!("profile `{profile}` of the shared files"),
         (_, _, None, Some(file)) => format!("default profile of {}", file.display()),
-        _ => "the default chain (environment, profile, web identity, container, instance metadata)"
+        _ => "default chain (environment, profile, web identity, container, instance metadata)"
             .to_string(),
     }
 }

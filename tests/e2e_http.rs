@@ -105,11 +105,20 @@ async fn healthz_status_and_metrics_answer_over_http() {
     assert_eq!(code, 200);
     let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string())))
         .expect("Prometheus text format");
-    let families: std::collections::BTreeSet<&str> = scrape
+    // A histogram's samples are `<family>_bucket`, `_sum` and `_count`.
+    let families: std::collections::BTreeSet<String> = scrape
         .samples
         .iter()
         .map(|s| s.metric.as_str())
         .filter(|m| m.starts_with("loglift_"))
+        .map(|m| {
+            ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|suffix| m.strip_suffix(suffix))
+                .filter(|base| scrape.docs.contains_key(*base) && !scrape.docs.contains_key(m))
+                .unwrap_or(m)
+                .to_string()
+        })
         .collect();
     for expected in [
         "loglift_build_info",
@@ -129,7 +138,7 @@ async fn healthz_status_and_metrics_answer_over_http() {
         );
     }
     for family in &families {
-        let help = scrape.docs.get(*family).map(String::as_str).unwrap_or("");
+        let help = scrape.docs.get(family).map(String::as_str).unwrap_or("");
         assert!(!help.trim().is_empty(), "no HELP text for {family}");
     }
     let events: f64 = scrape

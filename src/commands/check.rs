@@ -213,12 +213,12 @@ async fn credentials(report: &mut Report, settings: &AwsSettings) -> Option<SdkC
         return None;
     };
     match tokio::time::timeout(CALL_TIMEOUT, provider.provide_credentials()).await {
-        Ok(Ok(_)) => report.record("credentials", Outcome::Pass(format!("from {source}"))),
+        Ok(Ok(_)) => report.record("credentials", Outcome::Pass(source)),
         Ok(Err(e)) => {
             report.record(
                 "credentials",
                 Outcome::Fail(format!(
-                    "cannot obtain credentials from {source}: {}",
+                    "cannot obtain credentials ({source}): {}",
                     aws::with_causes(&e)
                 )),
             );
@@ -228,7 +228,7 @@ async fn credentials(report: &mut Report, settings: &AwsSettings) -> Option<SdkC
             report.record(
                 "credentials",
                 Outcome::Fail(format!(
-                    "no credentials from {source} within {}s",
+                    "no credentials ({source}) within {}s",
                     CALL_TIMEOUT.as_secs()
                 )),
             );
@@ -652,12 +652,23 @@ where
     }
 }
 
-/// `Code: message`, or `HTTP 403: message` when the response had no code.
+/// `Code: message`; when the response had no code (S3's HEAD responses
+/// have no body), the one its status stands for: `AccessDenied (HTTP 403)`.
 fn head(info: &ErrorInfo) -> String {
-    match (&info.code, info.status) {
-        (Some(code), _) => format!("{code}: {}", info.message),
-        (None, Some(status)) => format!("HTTP {status}: {}", info.message),
-        (None, None) => info.message.clone(),
+    let message = match info.message.as_str() {
+        "" | "(no message)" => None,
+        m => Some(m),
+    };
+    let code = match (&info.code, info.status) {
+        (Some(code), _) => code.clone(),
+        (None, Some(403)) => "AccessDenied (HTTP 403)".to_string(),
+        (None, Some(404)) => "NotFound (HTTP 404)".to_string(),
+        (None, Some(status)) => format!("HTTP {status}"),
+        (None, None) => return info.message.clone(),
+    };
+    match message {
+        Some(m) => format!("{code}: {m}"),
+        None => code,
     }
 }
 
@@ -782,9 +793,14 @@ mod tests {
             "AccessDenied: m: missing permission sqs:ReceiveMessage on arn:aws:sqs:us-east-1:1:q"
         );
         // HEAD responses have no body: a bare 403 is a denial too.
-        assert!(
-            explain(&info(None, Some(403)), "s3:GetObject", "arn:aws:s3:::b/k")
-                .starts_with("HTTP 403: m: missing permission s3:GetObject")
+        let bare = ErrorInfo {
+            code: None,
+            message: "(no message)".into(),
+            status: Some(403),
+        };
+        assert_eq!(
+            explain(&bare, "s3:GetObject", "arn:aws:s3:::b/k"),
+            "AccessDenied (HTTP 403): missing permission s3:GetObject on arn:aws:s3:::b/k"
         );
     }
 
