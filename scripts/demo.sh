@@ -278,7 +278,7 @@ for d in sorted(set(got) | set(expected)):
     ok &= got[d] == expected[d]
     print(f"{d:<22} {objects[d]:>7} {got[d]:>7} {errors[d]:>13} {expected[d]:>9} ({same})")
 print(f"{'total':<22} {sum(objects.values()):>7} {sum(got.values()):>7}")
-print(f"\nevents: {work}/events.ndjson (one JSON event per line)")
+print(f"\nevents: {work}/events.ndjson, one JSON event per line (removed on exit; --keep keeps it)")
 print(f"metrics: http://127.0.0.1:{port}/metrics   health: http://127.0.0.1:{port}/healthz   status: http://127.0.0.1:{port}/status")
 metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode().splitlines()
 print("\na few lines of /metrics:")

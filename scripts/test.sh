@@ -28,3 +28,6 @@ tests/conformance/check.sh "${CARGO_TARGET_DIR:-target}/ci/loglift" 95
 
 step "packaging: Debian package contents, systemd unit, Grafana dashboard"
 scripts/test-packaging.sh
+
+step "demo (scripts/demo.sh on a local moto server)"
+LOGLIFT="${CARGO_TARGET_DIR:-target}/ci/loglift" scripts/demo.sh

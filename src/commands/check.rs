@@ -145,7 +145,7 @@ impl Report {
                 ("SKIP", d)
             }
         };
-        println!("  {label}  {check:<26} {detail}");
+        println!("  {label}  {check:<27} {detail}");
     }
 
     /// The last line: counts per verdict.
