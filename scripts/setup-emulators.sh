@@ -5,10 +5,19 @@
 # - s3s-fs, a second S3 implementation (MinIO-style, real SigV4 checks),
 #   built with cargo into a tools directory outside the repository, so that
 #   fresh clones reuse it.
-# Usage: scripts/setup-emulators.sh [VENV_DIR]   (default .venv-emulators)
+# - promtool (Debian's `prometheus` package), for `promtool check metrics` in
+#   the HTTP test, when it is missing and apt-get can install it; without it
+#   the test checks /metrics with the Rust parser only, and says so.
+# Usage: scripts/setup-emulators.sh [--moto-only] [VENV_DIR]   (default .venv-emulators)
+# --moto-only installs moto only (what scripts/demo.sh needs).
 # LOGLIFT_TOOLS sets the tools directory (default ~/.cache/loglift/tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+moto_only=0
+if [[ "${1:-}" == "--moto-only" ]]; then
+    moto_only=1
+    shift
+fi
 venv="${1:-${LOGLIFT_EMULATOR_VENV:-$PWD/.venv-emulators}}"
 tools="${LOGLIFT_TOOLS:-$HOME/.cache/loglift/tools}"
 
@@ -20,6 +29,23 @@ else
     "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5' boto3
     touch "$stamp"
     echo "moto installed in $venv"
+fi
+
+if [[ $moto_only -eq 1 ]]; then
+    exit 0
+fi
+
+if command -v promtool >/dev/null; then
+    echo "promtool ready ($(command -v promtool))"
+elif command -v apt-get >/dev/null && [[ $(id -u) -eq 0 ]]; then
+    echo "installing promtool (Debian package prometheus)"
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 \
+        || { apt-get update -qq >/dev/null 2>&1 \
+            && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1; }; }; then
+        echo "promtool could not be installed: the /metrics test will use the Rust parser only"
+    fi
+else
+    echo "promtool is not installed (needs apt-get as root): the /metrics test will use the Rust parser only"
 fi
 
 if [[ -x "$tools/bin/s3s-fs" ]]; then

@@ -25,3 +25,9 @@ cargo test --workspace --profile ci
 step "conformance against Elastic's pipeline fixtures"
 cargo build --profile ci --bin loglift
 tests/conformance/check.sh "${CARGO_TARGET_DIR:-target}/ci/loglift" 95
+
+step "packaging: Debian package contents, systemd unit, Grafana dashboard"
+scripts/test-packaging.sh
+
+step "demo (scripts/demo.sh on a local moto server)"
+LOGLIFT="${CARGO_TARGET_DIR:-target}/ci/loglift" scripts/demo.sh

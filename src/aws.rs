@@ -16,6 +16,46 @@ const SESSION_NAME: &str = "loglift";
 
 /// Loads the SDK configuration `settings` describe.
 pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
+    let base = base_sdk_config(settings).await;
+    let Some(role_arn) = &settings.role_arn else {
+        return base;
+    };
+    // The assumed role's credentials are cached by the SDK and refreshed before they expire.
+    let mut role = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+        .session_name(SESSION_NAME)
+        .configure(&base);
+    if let Some(external_id) = &settings.external_id {
+        role = role.external_id(external_id);
+    }
+    let provider = role.build().await;
+    base.into_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build()
+}
+
+/// Where the credentials of `settings` come from, before any role is
+/// assumed, for messages (`static keys from the configuration`, ...).
+pub fn credential_source(settings: &AwsSettings) -> String {
+    match (
+        &settings.access_key_id,
+        &settings.secret_access_key,
+        &settings.credential_profile_name,
+        &settings.shared_credential_file,
+    ) {
+        (Some(_), Some(_), _, _) => "static keys from the configuration".to_string(),
+        (_, _, Some(profile), Some(file)) => {
+            format!("profile `{profile}` of {}", file.display())
+        }
+        (_, _, Some(profile), None) => format!("profile `{profile}` of the shared files"),
+        (_, _, None, Some(file)) => format!("default profile of {}", file.display()),
+        _ => "default chain (environment, profile, web identity, container, instance metadata)"
+            .to_string(),
+    }
+}
+
+/// The SDK configuration of `settings` without assuming `role_arn`: the
+/// credentials the role is assumed with.
+pub async fn base_sdk_config(settings: &AwsSettings) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(region) = &settings.region {
         loader = loader.region(Region::new(region.clone()));
@@ -60,21 +100,7 @@ pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
             }
         }
     }
-    let base = loader.load().await;
-    let Some(role_arn) = &settings.role_arn else {
-        return base;
-    };
-    // The assumed role's credentials are cached by the SDK and refreshed before they expire.
-    let mut role = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-        .session_name(SESSION_NAME)
-        .configure(&base);
-    if let Some(external_id) = &settings.external_id {
-        role = role.external_id(external_id);
-    }
-    let provider = role.build().await;
-    base.into_builder()
-        .credentials_provider(SharedCredentialsProvider::new(provider))
-        .build()
+    loader.load().await
 }
 
 /// Obtains credentials once, so that a wrong key, secret, profile or external
@@ -131,7 +157,7 @@ where
 }
 
 /// An error and its chain of causes on one line (`a: b: c`).
-fn with_causes(err: &dyn std::error::Error) -> String {
+pub fn with_causes(err: &dyn std::error::Error) -> String {
     let mut msg = err.to_string();
     let mut source = err.source();
     while let Some(s) = source {
@@ -139,4 +165,38 @@ fn with_causes(err: &dyn std::error::Error) -> String {
         source = s.source();
     }
     msg
+}
+
+/// What an SDK error says, in pieces: the service's error code, its message,
+/// and the HTTP status (S3's HEAD responses carry no body, so no code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorInfo {
+    /// The service's error code (`AccessDenied`, `NoSuchBucket`, ...), when it sent one.
+    pub code: Option<String>,
+    /// The service's message, or the error and its causes when no response came.
+    pub message: String,
+    /// HTTP status of the response, when there was one.
+    pub status: Option<u16>,
+}
+
+/// Splits any SDK error (S3, SQS, STS share one error type) into [`ErrorInfo`].
+pub fn error_info<E>(
+    err: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> ErrorInfo
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    match err.as_service_error() {
+        Some(e) => ErrorInfo {
+            code: e.code().map(str::to_string),
+            message: e.message().unwrap_or("(no message)").to_string(),
+            status,
+        },
+        None => ErrorInfo {
+            code: None,
+            message: with_causes(err),
+            status,
+        },
+    }
 }

@@ -43,6 +43,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = FieldsFormat::Markdown)]
         format: FieldsFormat,
     },
+    /// List, enable or disable the module files of `modules.d/`.
+    Modules(ModulesArgs),
     /// List datasets, their routing rules and whether each is enabled.
     Datasets {
         /// Configuration file, for user-defined datasets and module state.
@@ -71,6 +73,34 @@ pub struct ParseArgs {
     pub files: Vec<PathBuf>,
 }
 
+/// Arguments of `loglift modules`.
+#[derive(Debug, clap::Args)]
+pub struct ModulesArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: ModulesAction,
+    /// Configuration file, for its `modules_dir`.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// Subcommands of `loglift modules`.
+#[derive(Debug, Subcommand)]
+pub enum ModulesAction {
+    /// List module files and whether each is enabled.
+    List,
+    /// Enable a module: rename `<NAME>.yml.disabled` to `<NAME>.yml`.
+    Enable {
+        /// Module name (the file name without `.yml`), e.g. `aws.vpcflow`.
+        name: String,
+    },
+    /// Disable a module: rename `<NAME>.yml` to `<NAME>.yml.disabled`.
+    Disable {
+        /// Module name (the file name without `.yml`), e.g. `aws.vpcflow`.
+        name: String,
+    },
+}
+
 /// Formats of `loglift fields`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FieldsFormat {
@@ -93,12 +123,18 @@ pub fn main() -> ExitCode {
     crate::telemetry::init_logging();
     let result = match cli.command {
         Command::Run { config } => commands::run::run(config.as_deref()),
-        Command::Check { .. } => Err(anyhow::anyhow!(
-            "`loglift check` is not yet available in this version"
-        )),
+        Command::Check { config } => commands::check::run(config.as_deref()),
         Command::Parse(args) => commands::parse::run(&args),
         Command::Fields { dataset, format } => commands::fields::run(dataset.as_deref(), format),
         Command::Datasets { config } => commands::datasets::run(config.as_deref()),
+        Command::Modules(args) => {
+            let action = match args.action {
+                ModulesAction::List => commands::modules::Action::List,
+                ModulesAction::Enable { name } => commands::modules::Action::Enable(name),
+                ModulesAction::Disable { name } => commands::modules::Action::Disable(name),
+            };
+            commands::modules::run(&action, args.config.as_deref())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

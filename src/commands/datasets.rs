@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::cli::UsageError;
-use crate::config::Config;
+use crate::config::{Config, Module};
 use crate::dataset::Registry;
 
 /// Built-in routing rules, as documentation for `loglift datasets`.
@@ -26,10 +26,16 @@ const RULES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Runs `loglift datasets`: every built-in dataset with its state (a
-/// disabled module file disables it) and every user-defined dataset.
+/// Runs `loglift datasets`: every built-in dataset with its state (from
+/// its module file: `<name>.yml` enabled, `<name>.yml.disabled` disabled, no
+/// file enabled with defaults) and every user-defined dataset. Without
+/// `--config`, the default configuration file is read when it exists.
 pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
-    let (registry, custom) = match config {
+    let path = config.map(Path::to_path_buf).or_else(|| {
+        let default = super::run::default_config_path();
+        default.exists().then_some(default)
+    });
+    let (registry, custom, modules) = match &path {
         Some(path) => {
             let config = Config::load(path).map_err(|e| UsageError(e.to_string()))?;
             let modules = config
@@ -37,11 +43,18 @@ pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
                 .map_err(|e| UsageError(e.to_string()))?;
             let registry =
                 Registry::from_config(&config, &modules).map_err(|e| UsageError(e.to_string()))?;
-            (registry, config.datasets)
+            println!("configuration {}", path.display());
+            (registry, config.datasets, modules)
         }
-        None => (Registry::builtin(), Vec::new()),
+        None => {
+            println!("no configuration file: built-in datasets with default options");
+            (Registry::builtin(), Vec::new(), Vec::new())
+        }
     };
-    println!("{:<22} {:<8} {:<9} ROUTING", "DATASET", "MODULE", "STATE");
+    println!(
+        "{:<22} {:<8} {:<9} {:<34} ROUTING",
+        "DATASET", "MODULE", "STATE", "SOURCE"
+    );
     for info in loglift_parsers::DATASETS {
         let rule = RULES
             .iter()
@@ -52,13 +65,35 @@ pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
         } else {
             "disabled"
         };
-        println!("{:<22} {:<8} {:<9} {}", info.name, info.module, state, rule);
+        let file = modules
+            .iter()
+            .find(|m| matches!(&m.module, Module::Logs { dataset, .. } if dataset == info.name));
+        let source = file.map_or_else(
+            || "defaults (no module file)".to_string(),
+            |m| {
+                m.path
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            },
+        );
+        let selector = file.and_then(|m| match &m.module {
+            Module::Logs { options, .. } => options.get("selector").cloned(),
+            Module::Metrics { .. } => None,
+        });
+        let routing = match selector {
+            Some(s) => format!("key matches {s} (module file selector)"),
+            None => rule.to_string(),
+        };
+        println!(
+            "{:<22} {:<8} {:<9} {:<34} {}",
+            info.name, info.module, state, source, routing
+        );
     }
     for d in custom {
         let module = d.name.split('.').next().unwrap_or(&d.name).to_string();
         println!(
-            "{:<22} {:<8} {:<9} key matches {} (user-defined)",
-            d.name, module, "enabled", d.selector
+            "{:<22} {:<8} {:<9} {:<34} key matches {}",
+            d.name, module, "enabled", "user-defined (datasets:)", d.selector
         );
     }
     Ok(())
