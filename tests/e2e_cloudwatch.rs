@@ -55,7 +55,7 @@ impl Scrape {
         }
         Scrape {
             families,
-            help: scrape.docs,
+            help: scrape.docs.into_iter().collect(),
         }
     }
 
@@ -348,7 +348,8 @@ async fn cloudwatch_values_become_gauges_and_events_filtered_by_tags() {
     assert!(scrape.total("loglift_cloudwatch_requests_total", &[("api", "ListMetrics")]) >= 3.0);
     assert!(scrape.total("loglift_cloudwatch_requests_total", &[("api", "DescribeInstances")]) >= 1.0);
     assert!(scrape.total("loglift_cloudwatch_requests_total", &[("api", "GetResources")]) >= 1.0);
-    assert!(scrape.total("loglift_cloudwatch_metrics_requested_total", &[]) >= 4.0 + 18.0 + 4.0);
+    // One poll of each module: ec2 2 instances x (2 + 1), sqs 2 + 2, custom 3 series x 4.
+    assert!(scrape.total("loglift_cloudwatch_metrics_requested_total", &[]) >= 6.0 + 4.0 + 12.0);
     assert_eq!(scrape.total("loglift_cloudwatch_request_errors_total", &[]), 0.0);
     assert!(scrape.total("loglift_cloudwatch_poll_duration_seconds_count", &[("module", "ec2")]) >= 1.0);
 
