@@ -138,10 +138,8 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
                     data_stream_namespace: config.namespace.clone(),
                 },
                 metric_events.then(|| deliveries.clone()),
-                status::global().add_input(
-                    "cloudwatch",
-                    format!("{} {region}", plan.kind.dataset()),
-                ),
+                status::global()
+                    .add_input("cloudwatch", format!("{} {region}", plan.kind.dataset())),
                 file,
             );
             inputs.spawn(poller.run(shutdown.clone()));

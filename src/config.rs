@@ -428,7 +428,9 @@ impl Config {
         }
         let cw = &self.cloudwatch;
         if !(1..=500).contains(&cw.queries_per_call) {
-            return Err(invalid("cloudwatch: queries_per_call must be 1..=500".into()));
+            return Err(invalid(
+                "cloudwatch: queries_per_call must be 1..=500".into(),
+            ));
         }
         if cw.concurrency == 0 {
             return Err(invalid("cloudwatch: concurrency must be at least 1".into()));
@@ -775,9 +777,18 @@ mod tests {
             assert!(err.contains(want), "{err}");
             assert!(err.contains("aws.ec2_metrics.yml:"), "{err}");
         };
-        check("metrics: ec2\nperiod: 300s\nperiood: 60s\n", ":3: unknown field `periood`");
+        check(
+            "metrics: ec2\nperiod: 300s\nperiood: 60s\n",
+            ":3: unknown field `periood`",
+        );
         check("metrics: ec3\n", ":1: metrics: unknown variant `ec3`");
-        check("metrics: ec2\n\nperiod: 90s\n", ":3: period: period must be");
-        check("metrics: ec2\nstatistics: [Average, p101]\n", "invalid percentile statistic `p101`");
+        check(
+            "metrics: ec2\n\nperiod: 90s\n",
+            ":3: period: period must be",
+        );
+        check(
+            "metrics: ec2\nstatistics: [Average, p101]\n",
+            "invalid percentile statistic `p101`",
+        );
     }
 }

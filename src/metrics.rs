@@ -171,8 +171,9 @@ pub static CLOUDWATCH_METRICS_REQUESTED: LazyLock<IntCounter> = LazyLock::new(||
     )
 });
 /// Duration of CloudWatch polls, by module.
-pub static CLOUDWATCH_POLL_DURATION: LazyLock<HistogramVec> = LazyLock::new(|| {
-    register(
+pub static CLOUDWATCH_POLL_DURATION: LazyLock<HistogramVec> =
+    LazyLock::new(|| {
+        register(
         HistogramVec::new(
             HistogramOpts::new(
                 "loglift_cloudwatch_poll_duration_seconds",
@@ -183,7 +184,7 @@ pub static CLOUDWATCH_POLL_DURATION: LazyLock<HistogramVec> = LazyLock::new(|| {
         )
         .expect("valid metric"),
     )
-});
+    });
 /// Build information.
 pub static BUILD_INFO: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(

@@ -68,7 +68,10 @@ impl Scrape {
         let found: Vec<_> = self
             .family(name)
             .iter()
-            .filter(|s| want.iter().all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v)))
+            .filter(|s| {
+                want.iter()
+                    .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+            })
             .collect();
         assert!(found.len() <= 1, "{name} {want:?}: {} samples", found.len());
         found.first().map(|s| s.value)
@@ -77,7 +80,10 @@ impl Scrape {
     fn total(&self, name: &str, want: &[(&str, &str)]) -> f64 {
         self.family(name)
             .iter()
-            .filter(|s| want.iter().all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v)))
+            .filter(|s| {
+                want.iter()
+                    .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+            })
             .map(|s| s.value)
             .sum()
     }
@@ -159,7 +165,12 @@ fn metrics_config(endpoint: &str, out: &Path, cloudwatch: &str) -> String {
 }
 
 /// Waits until the agent's `/metrics` satisfies `check`; returns that scrape.
-async fn scrape_until(agent: &Agent, what: &str, timeout: Duration, mut check: impl FnMut(&Scrape) -> bool) -> Scrape {
+async fn scrape_until(
+    agent: &Agent,
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut(&Scrape) -> bool,
+) -> Scrape {
     let deadline = std::time::Instant::now() + timeout;
     loop {
         let text = agent.metrics();
@@ -180,7 +191,10 @@ async fn scrape_until(agent: &Agent, what: &str, timeout: Duration, mut check: i
 
 /// Every field of `event` is defined in `fields/` for its dataset, with a fitting type.
 fn check_fields(event: &serde_json::Value, problems: &mut Vec<String>) {
-    let dataset = event["event"]["dataset"].as_str().unwrap_or_default().to_string();
+    let dataset = event["event"]["dataset"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let defs = loglift::schema::fields_for(&dataset).unwrap();
     fn walk(
         path: &str,
@@ -194,9 +208,16 @@ fn check_fields(event: &serde_json::Value, problems: &mut Vec<String>) {
         if let Some(def) = defs.get(path) {
             let fits = match v {
                 serde_json::Value::Object(_) => def.kind == "object",
-                serde_json::Value::String(_) => loglift::schema::kind_fits(loglift_parsers::event::ValueKind::String, &def.kind),
-                serde_json::Value::Number(n) if n.is_i64() => loglift::schema::kind_fits(loglift_parsers::event::ValueKind::Integer, &def.kind),
-                serde_json::Value::Number(_) => loglift::schema::kind_fits(loglift_parsers::event::ValueKind::Float, &def.kind),
+                serde_json::Value::String(_) => {
+                    loglift::schema::kind_fits(loglift_parsers::event::ValueKind::String, &def.kind)
+                }
+                serde_json::Value::Number(n) if n.is_i64() => loglift::schema::kind_fits(
+                    loglift_parsers::event::ValueKind::Integer,
+                    &def.kind,
+                ),
+                serde_json::Value::Number(_) => {
+                    loglift::schema::kind_fits(loglift_parsers::event::ValueKind::Float, &def.kind)
+                }
                 _ => true,
             };
             if !fits {
@@ -207,7 +228,11 @@ fn check_fields(event: &serde_json::Value, problems: &mut Vec<String>) {
         match v {
             serde_json::Value::Object(map) => {
                 for (k, child) in map {
-                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
                     walk(&p, child, defs, problems);
                 }
             }
@@ -218,7 +243,9 @@ fn check_fields(event: &serde_json::Value, problems: &mut Vec<String>) {
     if dataset == "aws.cloudwatch" {
         // A custom namespace's values sit under a path from the configuration
         // (documented as dynamic in fields/aws.cloudwatch.yml).
-        let ns = event["aws"]["cloudwatch"]["namespace"].as_str().unwrap_or_default();
+        let ns = event["aws"]["cloudwatch"]["namespace"]
+            .as_str()
+            .unwrap_or_default();
         let prefix = loglift::cloudwatch::exposition::namespace_prefix(ns);
         assert!(event["aws"][&prefix]["metrics"].is_object(), "{event}");
         event["aws"].as_object_mut().unwrap().remove(&prefix);
@@ -248,21 +275,98 @@ async fn cloudwatch_values_become_gauges_and_events_filtered_by_tags() {
     let web2 = instance(&ec2, &[("env", "prod"), ("Name", "web-2")]).await;
     let dev = instance(&ec2, &[("env", "dev"), ("Name", "dev-1")]).await;
     for (queue, env) in [("orders", "prod"), ("audit", "dev")] {
-        sqs.create_queue().queue_name(queue).tags("env", env).send().await.unwrap();
+        sqs.create_queue()
+            .queue_name(queue)
+            .tags("env", env)
+            .send()
+            .await
+            .unwrap();
     }
     for (id, cpu) in [(&web1, 10.0), (&web2, 20.0), (&dev, 30.0)] {
-        put(&cw, "AWS/EC2", "CPUUtilization", &[("InstanceId", id)], &[cpu, cpu + 10.0], 2).await;
-        put(&cw, "AWS/EC2", "NetworkIn", &[("InstanceId", id)], &[1000.0, 500.0], 2).await;
+        put(
+            &cw,
+            "AWS/EC2",
+            "CPUUtilization",
+            &[("InstanceId", id)],
+            &[cpu, cpu + 10.0],
+            2,
+        )
+        .await;
+        put(
+            &cw,
+            "AWS/EC2",
+            "NetworkIn",
+            &[("InstanceId", id)],
+            &[1000.0, 500.0],
+            2,
+        )
+        .await;
     }
     // A series of no instance (an Auto Scaling group aggregate): left out by the tag filter.
-    put(&cw, "AWS/EC2", "CPUUtilization", &[("AutoScalingGroupName", "web")], &[50.0], 2).await;
-    put(&cw, "AWS/SQS", "NumberOfMessagesSent", &[("QueueName", "orders")], &[2.0, 3.0], 2).await;
-    put(&cw, "AWS/SQS", "NumberOfMessagesSent", &[("QueueName", "audit")], &[7.0], 2).await;
-    put(&cw, "AWS/SQS", "ApproximateNumberOfMessagesVisible", &[("QueueName", "orders")], &[4.0], 2).await;
+    put(
+        &cw,
+        "AWS/EC2",
+        "CPUUtilization",
+        &[("AutoScalingGroupName", "web")],
+        &[50.0],
+        2,
+    )
+    .await;
+    put(
+        &cw,
+        "AWS/SQS",
+        "NumberOfMessagesSent",
+        &[("QueueName", "orders")],
+        &[2.0, 3.0],
+        2,
+    )
+    .await;
+    put(
+        &cw,
+        "AWS/SQS",
+        "NumberOfMessagesSent",
+        &[("QueueName", "audit")],
+        &[7.0],
+        2,
+    )
+    .await;
+    put(
+        &cw,
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        &[("QueueName", "orders")],
+        &[4.0],
+        2,
+    )
+    .await;
     let latencies: Vec<f64> = (1..=10).map(f64::from).collect();
-    put(&cw, "MyApp/Orders", "OrderLatency", &[("Shop", "eu")], &latencies, 2).await;
-    put(&cw, "MyApp/Orders", "OrderLatency", &[("Shop", "us")], &[100.0], 2).await;
-    put(&cw, "MyApp/Orders", "OrderLatency", &[("Shop", "eu"), ("Canary", "yes")], &[1.0], 2).await;
+    put(
+        &cw,
+        "MyApp/Orders",
+        "OrderLatency",
+        &[("Shop", "eu")],
+        &latencies,
+        2,
+    )
+    .await;
+    put(
+        &cw,
+        "MyApp/Orders",
+        "OrderLatency",
+        &[("Shop", "us")],
+        &[100.0],
+        2,
+    )
+    .await;
+    put(
+        &cw,
+        "MyApp/Orders",
+        "OrderLatency",
+        &[("Shop", "eu"), ("Canary", "yes")],
+        &[1.0],
+        2,
+    )
+    .await;
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("events.ndjson");
@@ -283,15 +387,24 @@ async fn cloudwatch_values_become_gauges_and_events_filtered_by_tags() {
         &format!("metrics: cloudwatch\n{timing}namespaces:\n  - namespace: MyApp/Orders\n    metric_names: [OrderLatency]\n    dimensions: [{{name: Shop}}]\n    statistics: [Average, Maximum, SampleCount, p90]\n"),
     );
     // A disabled module is not polled.
-    module(dir.path(), "aws.billing_metrics.yml.disabled", "metrics: billing\n");
+    module(
+        dir.path(),
+        "aws.billing_metrics.yml.disabled",
+        "metrics: billing\n",
+    );
     let config = metrics_config(&ms.endpoint, &out, "  retry_backoff: 50ms\n");
     let mut agent = Agent::start(dir.path(), &config);
 
-    let scrape = scrape_until(&agent, "every module's gauges", Duration::from_secs(60), |s| {
-        s.family("aws_ec2_cpuutilization_average").len() == 2
-            && s.family("aws_sqs_number_of_messages_sent_sum").len() == 2
-            && !s.family("aws_my_app_orders_order_latency_p90").is_empty()
-    })
+    let scrape = scrape_until(
+        &agent,
+        "every module's gauges",
+        Duration::from_secs(60),
+        |s| {
+            s.family("aws_ec2_cpuutilization_average").len() == 2
+                && s.family("aws_sqs_number_of_messages_sent_sum").len() == 2
+                && !s.family("aws_my_app_orders_order_latency_p90").is_empty()
+        },
+    )
     .await;
 
     // EC2: only the prod instances, with their exported tags, region and account.
@@ -304,19 +417,57 @@ async fn cloudwatch_values_become_gauges_and_events_filtered_by_tags() {
         ("account_id", MINISTACK_ACCOUNT),
     ];
     assert_eq!(scrape.value(cpu, &web1_labels), Some(15.0));
-    assert_eq!(scrape.value(cpu, &[("dimension_InstanceId", &web2)]), Some(25.0));
-    assert_eq!(scrape.value(cpu, &[("dimension_InstanceId", &dev)]), None, "dev is filtered out");
-    assert_eq!(scrape.value(cpu, &[("dimension_AutoScalingGroupName", "web")]), None);
-    assert_eq!(scrape.value("aws_ec2_cpuutilization_maximum", &[("dimension_InstanceId", &web1)]), Some(20.0));
-    assert_eq!(scrape.value("aws_ec2_network_in_sum", &[("dimension_InstanceId", &web2)]), Some(1500.0));
-    assert!(scrape.help[cpu].contains("AWS/EC2 CPUUtilization (Average)"), "{:?}", scrape.help.get(cpu));
+    assert_eq!(
+        scrape.value(cpu, &[("dimension_InstanceId", &web2)]),
+        Some(25.0)
+    );
+    assert_eq!(
+        scrape.value(cpu, &[("dimension_InstanceId", &dev)]),
+        None,
+        "dev is filtered out"
+    );
+    assert_eq!(
+        scrape.value(cpu, &[("dimension_AutoScalingGroupName", "web")]),
+        None
+    );
+    assert_eq!(
+        scrape.value(
+            "aws_ec2_cpuutilization_maximum",
+            &[("dimension_InstanceId", &web1)]
+        ),
+        Some(20.0)
+    );
+    assert_eq!(
+        scrape.value("aws_ec2_network_in_sum", &[("dimension_InstanceId", &web2)]),
+        Some(1500.0)
+    );
+    assert!(
+        scrape.help[cpu].contains("AWS/EC2 CPUUtilization (Average)"),
+        "{:?}",
+        scrape.help.get(cpu)
+    );
 
     // SQS: no filter, so both queues, each with its tag.
     let sent = "aws_sqs_number_of_messages_sent_sum";
-    assert_eq!(scrape.value(sent, &[("dimension_QueueName", "orders"), ("tag_env", "prod")]), Some(5.0));
-    assert_eq!(scrape.value(sent, &[("dimension_QueueName", "audit"), ("tag_env", "dev")]), Some(7.0));
     assert_eq!(
-        scrape.value("aws_sqs_approximate_number_of_messages_visible_maximum", &[("dimension_QueueName", "orders")]),
+        scrape.value(
+            sent,
+            &[("dimension_QueueName", "orders"), ("tag_env", "prod")]
+        ),
+        Some(5.0)
+    );
+    assert_eq!(
+        scrape.value(
+            sent,
+            &[("dimension_QueueName", "audit"), ("tag_env", "dev")]
+        ),
+        Some(7.0)
+    );
+    assert_eq!(
+        scrape.value(
+            "aws_sqs_approximate_number_of_messages_visible_maximum",
+            &[("dimension_QueueName", "orders")]
+        ),
         Some(4.0)
     );
 
@@ -324,34 +475,84 @@ async fn cloudwatch_values_become_gauges_and_events_filtered_by_tags() {
     // Canary dimension passes the `Shop` filter too, and every series of the
     // family has the same label names.
     let avg = "aws_my_app_orders_order_latency_average";
-    assert_eq!(scrape.value(avg, &[("dimension_Shop", "eu"), ("dimension_Canary", "")]), Some(5.5));
+    assert_eq!(
+        scrape.value(avg, &[("dimension_Shop", "eu"), ("dimension_Canary", "")]),
+        Some(5.5)
+    );
     assert_eq!(scrape.value(avg, &[("dimension_Shop", "us")]), Some(100.0));
     assert_eq!(scrape.value(avg, &[("dimension_Canary", "yes")]), Some(1.0));
-    assert_eq!(scrape.value("aws_my_app_orders_order_latency_maximum", &[("dimension_Shop", "eu"), ("dimension_Canary", "")]), Some(10.0));
-    assert_eq!(scrape.value("aws_my_app_orders_order_latency_sample_count", &[("dimension_Shop", "eu"), ("dimension_Canary", "")]), Some(10.0));
+    assert_eq!(
+        scrape.value(
+            "aws_my_app_orders_order_latency_maximum",
+            &[("dimension_Shop", "eu"), ("dimension_Canary", "")]
+        ),
+        Some(10.0)
+    );
+    assert_eq!(
+        scrape.value(
+            "aws_my_app_orders_order_latency_sample_count",
+            &[("dimension_Shop", "eu"), ("dimension_Canary", "")]
+        ),
+        Some(10.0)
+    );
     let p90 = scrape
-        .value("aws_my_app_orders_order_latency_p90", &[("dimension_Shop", "eu"), ("dimension_Canary", "")])
+        .value(
+            "aws_my_app_orders_order_latency_p90",
+            &[("dimension_Shop", "eu"), ("dimension_Canary", "")],
+        )
         .unwrap();
     assert!((9.0..=10.0).contains(&p90), "{p90}");
     for (name, samples) in &scrape.families {
         if !name.starts_with("aws_") {
             continue;
         }
-        let sets: BTreeSet<Vec<&String>> = samples.iter().map(|s| s.labels.keys().collect()).collect();
+        let sets: BTreeSet<Vec<&String>> =
+            samples.iter().map(|s| s.labels.keys().collect()).collect();
         assert_eq!(sets.len(), 1, "{name}: label sets {sets:?}");
         let any = &samples[0].labels;
-        assert!(any.contains_key("region") && any.contains_key("account_id"), "{name}");
+        assert!(
+            any.contains_key("region") && any.contains_key("account_id"),
+            "{name}"
+        );
     }
 
     // Self metrics: requests per API, what AWS bills, poll durations.
-    assert!(scrape.total("loglift_cloudwatch_requests_total", &[("api", "GetMetricData")]) >= 3.0);
-    assert!(scrape.total("loglift_cloudwatch_requests_total", &[("api", "ListMetrics")]) >= 3.0);
-    assert!(scrape.total("loglift_cloudwatch_requests_total", &[("api", "DescribeInstances")]) >= 1.0);
-    assert!(scrape.total("loglift_cloudwatch_requests_total", &[("api", "GetResources")]) >= 1.0);
+    assert!(
+        scrape.total(
+            "loglift_cloudwatch_requests_total",
+            &[("api", "GetMetricData")]
+        ) >= 3.0
+    );
+    assert!(
+        scrape.total(
+            "loglift_cloudwatch_requests_total",
+            &[("api", "ListMetrics")]
+        ) >= 3.0
+    );
+    assert!(
+        scrape.total(
+            "loglift_cloudwatch_requests_total",
+            &[("api", "DescribeInstances")]
+        ) >= 1.0
+    );
+    assert!(
+        scrape.total(
+            "loglift_cloudwatch_requests_total",
+            &[("api", "GetResources")]
+        ) >= 1.0
+    );
     // One poll of each module: ec2 2 instances x (2 + 1), sqs 2 + 2, custom 3 series x 4.
     assert!(scrape.total("loglift_cloudwatch_metrics_requested_total", &[]) >= 6.0 + 4.0 + 12.0);
-    assert_eq!(scrape.total("loglift_cloudwatch_request_errors_total", &[]), 0.0);
-    assert!(scrape.total("loglift_cloudwatch_poll_duration_seconds_count", &[("module", "ec2")]) >= 1.0);
+    assert_eq!(
+        scrape.total("loglift_cloudwatch_request_errors_total", &[]),
+        0.0
+    );
+    assert!(
+        scrape.total(
+            "loglift_cloudwatch_poll_duration_seconds_count",
+            &[("module", "ec2")]
+        ) >= 1.0
+    );
 
     // Metric events reached the file output, Metricbeat-shaped, within fields/.
     wait_until(Duration::from_secs(30), "metric events", || {
@@ -367,29 +568,53 @@ async fn cloudwatch_values_become_gauges_and_events_filtered_by_tags() {
         .iter()
         .find(|e| e["cloud"]["instance"]["id"] == web1.as_str())
         .expect("an event for web-1");
-    assert_eq!(web1_event["aws"]["ec2"]["metrics"]["CPUUtilization"]["avg"], 15.0);
-    assert_eq!(web1_event["aws"]["ec2"]["metrics"]["CPUUtilization"]["max"], 20.0);
-    assert_eq!(web1_event["aws"]["ec2"]["metrics"]["NetworkIn"]["sum"], 1500.0);
+    assert_eq!(
+        web1_event["aws"]["ec2"]["metrics"]["CPUUtilization"]["avg"],
+        15.0
+    );
+    assert_eq!(
+        web1_event["aws"]["ec2"]["metrics"]["CPUUtilization"]["max"],
+        20.0
+    );
+    assert_eq!(
+        web1_event["aws"]["ec2"]["metrics"]["NetworkIn"]["sum"],
+        1500.0
+    );
     assert_eq!(web1_event["aws"]["dimensions"]["InstanceId"], web1.as_str());
     assert_eq!(web1_event["aws"]["tags"]["env"], "prod");
     assert_eq!(web1_event["cloud"]["instance"]["name"], "web-1");
     assert_eq!(web1_event["cloud"]["machine"]["type"], "t3.micro");
     assert_eq!(web1_event["cloud"]["account"]["id"], MINISTACK_ACCOUNT);
-    assert_eq!(web1_event["aws"]["ec2"]["instance"]["state"]["name"], "running");
+    assert_eq!(
+        web1_event["aws"]["ec2"]["instance"]["state"]["name"],
+        "running"
+    );
     assert!(web1_event["aws"]["ec2"]["instance"]["private"]["ip"].is_string());
     assert!(web1_event["cloud"]["availability_zone"].is_string());
     assert_eq!(web1_event["data_stream"]["type"], "metrics");
-    assert!(!events.iter().any(|e| e["cloud"]["instance"]["id"] == dev.as_str()));
+    assert!(!events
+        .iter()
+        .any(|e| e["cloud"]["instance"]["id"] == dev.as_str()));
     let orders = events
         .iter()
-        .find(|e| e["event"]["dataset"] == "aws.sqs" && e["aws"]["dimensions"]["QueueName"] == "orders")
+        .find(|e| {
+            e["event"]["dataset"] == "aws.sqs" && e["aws"]["dimensions"]["QueueName"] == "orders"
+        })
         .expect("an event for the orders queue");
-    assert_eq!(orders["aws"]["sqs"]["metrics"]["NumberOfMessagesSent"]["sum"], 5.0);
+    assert_eq!(
+        orders["aws"]["sqs"]["metrics"]["NumberOfMessagesSent"]["sum"],
+        5.0
+    );
     let custom = events
         .iter()
-        .find(|e| e["event"]["dataset"] == "aws.cloudwatch" && e["aws"]["dimensions"]["Shop"] == "us")
+        .find(|e| {
+            e["event"]["dataset"] == "aws.cloudwatch" && e["aws"]["dimensions"]["Shop"] == "us"
+        })
         .expect("an event for the us shop");
-    assert_eq!(custom["aws"]["my_app_orders"]["metrics"]["OrderLatency"]["avg"], 100.0);
+    assert_eq!(
+        custom["aws"]["my_app_orders"]["metrics"]["OrderLatency"]["avg"],
+        100.0
+    );
     assert_eq!(custom["aws"]["cloudwatch"]["namespace"], "MyApp/Orders");
     let mut problems = Vec::new();
     for e in &events {
@@ -436,16 +661,37 @@ async fn twelve_hundred_series_take_three_get_metric_data_calls() {
         "aws.cloudwatch_metrics.yml",
         "metrics: cloudwatch\nperiod: 60s\ndelay: 0s\nlength: 10m\ninterval: 1h\nnamespaces:\n  - namespace: Loglift/Batch\n    statistics: [Average]\n",
     );
-    let mut agent = Agent::start(dir.path(), &metrics_config(&ms.endpoint, &out, "  events: false\n"));
+    let mut agent = Agent::start(
+        dir.path(),
+        &metrics_config(&ms.endpoint, &out, "  events: false\n"),
+    );
     let scrape = scrape_until(&agent, "1,200 series", Duration::from_secs(60), |s| {
         s.family("aws_loglift_batch_value_average").len() == 1200
     })
     .await;
-    assert_eq!(scrape.total("loglift_cloudwatch_requests_total", &[("api", "GetMetricData")]), 3.0);
-    assert_eq!(scrape.total("loglift_cloudwatch_metrics_requested_total", &[]), 1200.0);
-    assert_eq!(scrape.value("aws_loglift_batch_value_average", &[("dimension_Series", "s1199")]), Some(1199.0));
+    assert_eq!(
+        scrape.total(
+            "loglift_cloudwatch_requests_total",
+            &[("api", "GetMetricData")]
+        ),
+        3.0
+    );
+    assert_eq!(
+        scrape.total("loglift_cloudwatch_metrics_requested_total", &[]),
+        1200.0
+    );
+    assert_eq!(
+        scrape.value(
+            "aws_loglift_batch_value_average",
+            &[("dimension_Series", "s1199")]
+        ),
+        Some(1199.0)
+    );
     assert!(agent.stop().success());
-    assert!(read_events(&out).is_empty(), "events: false sends no metric events");
+    assert!(
+        read_events(&out).is_empty(),
+        "events: false sends no metric events"
+    );
 }
 
 /// A loopback HTTP proxy to `upstream` that answers the first `throttle`
@@ -459,7 +705,9 @@ async fn throttling_proxy(upstream: u16, throttle: usize) -> (u16, Arc<AtomicUsi
     tokio::spawn(async move {
         // Bounded: the test ends long before this many connections.
         for _ in 0..10_000 {
-            let Ok((client, _)) = listener.accept().await else { return };
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
             let count = count.clone();
             tokio::spawn(async move {
                 let _ = proxy_connection(client, upstream, throttle, &count).await;
@@ -470,7 +718,9 @@ async fn throttling_proxy(upstream: u16, throttle: usize) -> (u16, Arc<AtomicUsi
 }
 
 /// Reads one HTTP/1.1 message (head and `content-length` body).
-async fn read_message(stream: &mut tokio::net::TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
+async fn read_message(
+    stream: &mut tokio::net::TcpStream,
+) -> std::io::Result<Option<(String, Vec<u8>)>> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {
@@ -488,7 +738,8 @@ async fn read_message(stream: &mut tokio::net::TcpStream) -> std::io::Result<Opt
         .lines()
         .find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok())?
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
         })
         .unwrap_or(0);
     let mut body = buf[head_end..].to_vec();
@@ -516,7 +767,11 @@ async fn proxy_connection(
     throttled: &AtomicUsize,
 ) -> std::io::Result<()> {
     while let Some((head, body)) = read_message(&mut client).await? {
-        let get_metric_data = head.lines().next().unwrap_or_default().contains("/operation/GetMetricData");
+        let get_metric_data = head
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("/operation/GetMetricData");
         if get_metric_data && throttled.load(Ordering::SeqCst) < throttle {
             throttled.fetch_add(1, Ordering::SeqCst);
             let mut error = vec![0xa2];
@@ -562,19 +817,41 @@ async fn throttled_get_metric_data_is_retried_with_backoff_and_counted() {
     let endpoint = format!("http://127.0.0.1:{proxy}");
     let mut agent = Agent::start(
         dir.path(),
-        &metrics_config(&endpoint, &out, "  retry_backoff: 100ms\n  max_retries: 5\n"),
+        &metrics_config(
+            &endpoint,
+            &out,
+            "  retry_backoff: 100ms\n  max_retries: 5\n",
+        ),
     );
     let started = std::time::Instant::now();
-    let scrape = scrape_until(&agent, "values after throttling", Duration::from_secs(60), |s| {
-        s.family("aws_loglift_throttled_value_average").len() == 10
-    })
+    let scrape = scrape_until(
+        &agent,
+        "values after throttling",
+        Duration::from_secs(60),
+        |s| s.family("aws_loglift_throttled_value_average").len() == 10,
+    )
     .await;
     assert_eq!(throttled.load(Ordering::SeqCst), 3);
-    assert_eq!(scrape.total("loglift_cloudwatch_request_errors_total", &[("api", "GetMetricData")]), 3.0);
-    assert_eq!(scrape.total("loglift_cloudwatch_requests_total", &[("api", "GetMetricData")]), 4.0);
+    assert_eq!(
+        scrape.total(
+            "loglift_cloudwatch_request_errors_total",
+            &[("api", "GetMetricData")]
+        ),
+        3.0
+    );
+    assert_eq!(
+        scrape.total(
+            "loglift_cloudwatch_requests_total",
+            &[("api", "GetMetricData")]
+        ),
+        4.0
+    );
     // Backoff: 50–100 ms, then 100–200, then 200–400 before the fourth attempt.
     assert!(started.elapsed() >= Duration::from_millis(350));
     assert!(agent.log().contains("retrying"), "{}", agent.log());
-    assert!(agent.child.try_wait().unwrap().is_none(), "throttling is not fatal");
+    assert!(
+        agent.child.try_wait().unwrap().is_none(),
+        "throttling is not fatal"
+    );
     assert!(agent.stop().success());
 }

@@ -139,7 +139,10 @@ pub async fn fetch_batch(
                 message: error_summary(&e),
             })?;
         merge_results(page.metric_data_results(), first, &mut out);
-        token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+        token = page
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
         if token.is_none() {
             break;
         }
@@ -174,13 +177,23 @@ mod tests {
     #[test]
     fn window_is_aligned_on_the_period() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_123);
-        let w = Window::aligned(now, Duration::from_secs(300), Duration::from_secs(120), Duration::from_secs(600));
+        let w = Window::aligned(
+            now,
+            Duration::from_secs(300),
+            Duration::from_secs(120),
+            Duration::from_secs(600),
+        );
         assert_eq!(w.end % 300, 0);
         assert!(w.end <= 1_700_000_123 - 120);
         assert!(w.end > 1_700_000_123 - 120 - 300);
         assert_eq!(w.end - w.start, 600);
         // A length that is not whole periods is rounded up.
-        let w = Window::aligned(now, Duration::from_secs(60), Duration::ZERO, Duration::from_secs(90));
+        let w = Window::aligned(
+            now,
+            Duration::from_secs(60),
+            Duration::ZERO,
+            Duration::from_secs(90),
+        );
         assert_eq!(w.end - w.start, 120);
     }
 
@@ -214,19 +227,31 @@ mod tests {
         let result = |id: &str, points: &[(i64, f64)]| {
             MetricDataResult::builder()
                 .id(id)
-                .set_timestamps(Some(points.iter().map(|(t, _)| DateTime::from_secs(*t)).collect()))
+                .set_timestamps(Some(
+                    points
+                        .iter()
+                        .map(|(t, _)| DateTime::from_secs(*t))
+                        .collect(),
+                ))
                 .set_values(Some(points.iter().map(|(_, v)| *v).collect()))
                 .build()
         };
         let mut out = vec![None; 3];
         // Ascending order (as some servers answer) and descending.
         merge_results(
-            &[result("q10", &[(100, 1.0), (160, 2.0)]), result("q11", &[(220, 9.5), (160, 3.0)])],
+            &[
+                result("q10", &[(100, 1.0), (160, 2.0)]),
+                result("q11", &[(220, 9.5), (160, 3.0)]),
+            ],
             10,
             &mut out,
         );
         // A later page continues q10 with an older point, and carries an unknown id.
-        merge_results(&[result("q10", &[(40, 7.0)]), result("q99", &[(500, 1.0)])], 10, &mut out);
+        merge_results(
+            &[result("q10", &[(40, 7.0)]), result("q99", &[(500, 1.0)])],
+            10,
+            &mut out,
+        );
         assert_eq!(out, vec![Some((160, 2.0)), Some((220, 9.5)), None]);
         assert_eq!(newest(&[], &[]), None);
     }

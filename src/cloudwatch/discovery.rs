@@ -82,7 +82,11 @@ pub struct Resource {
     pub instance: Option<Instance>,
 }
 
-fn api_error<E, R>(api: &'static str, region: &str, e: &aws_sdk_cloudwatch::error::SdkError<E, R>) -> ApiError
+fn api_error<E, R>(
+    api: &'static str,
+    region: &str,
+    e: &aws_sdk_cloudwatch::error::SdkError<E, R>,
+) -> ApiError
 where
     E: aws_sdk_cloudwatch::error::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -122,7 +126,9 @@ pub async fn list_metrics(
             .await
             .map_err(|e| api_error("ListMetrics", &clients.region, &e))?;
         for m in page.metrics() {
-            let Some(name) = m.metric_name() else { continue };
+            let Some(name) = m.metric_name() else {
+                continue;
+            };
             let name = names
                 .entry(name.to_string())
                 .or_insert_with(|| Arc::from(name))
@@ -139,7 +145,10 @@ pub async fn list_metrics(
                 dimensions,
             });
         }
-        token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+        token = page
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
         if token.is_none() {
             break;
         }
@@ -159,7 +168,12 @@ pub async fn tagged_resources(
 ) -> Result<Vec<Resource>, ApiError> {
     let filters: Vec<TagFilter> = tags_filter
         .iter()
-        .map(|(k, v)| TagFilter::builder().key(k).set_values(Some(v.values())).build())
+        .map(|(k, v)| {
+            TagFilter::builder()
+                .key(k)
+                .set_values(Some(v.values()))
+                .build()
+        })
         .collect();
     let mut out = Vec::new();
     let mut token: Option<String> = None;
@@ -169,7 +183,9 @@ pub async fn tagged_resources(
                 clients
                     .tagging
                     .get_resources()
-                    .set_resource_type_filters(Some(type_filters.iter().map(|s| s.to_string()).collect()))
+                    .set_resource_type_filters(Some(
+                        type_filters.iter().map(|s| s.to_string()).collect(),
+                    ))
                     .set_tag_filters((!filters.is_empty()).then(|| filters.clone()))
                     .set_pagination_token(token.clone())
                     .send()
@@ -177,7 +193,9 @@ pub async fn tagged_resources(
             .await
             .map_err(|e| api_error("GetResources", &clients.region, &e))?;
         for mapping in page.resource_tag_mapping_list() {
-            let Some(arn) = mapping.resource_arn() else { continue };
+            let Some(arn) = mapping.resource_arn() else {
+                continue;
+            };
             let tags = mapping
                 .tags()
                 .iter()
@@ -201,7 +219,11 @@ pub async fn tagged_resources(
 }
 
 /// Every EC2 instance of the region (all pages) as a resource: its tags and metadata.
-pub async fn instances(clients: &Clients, limits: &Limits, account: &str) -> Result<Vec<Resource>, ApiError> {
+pub async fn instances(
+    clients: &Clients,
+    limits: &Limits,
+    account: &str,
+) -> Result<Vec<Resource>, ApiError> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -221,7 +243,12 @@ pub async fn instances(clients: &Clients, limits: &Limits, account: &str) -> Res
                 let tags: BTreeMap<String, String> = i
                     .tags()
                     .iter()
-                    .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+                    .filter_map(|t| {
+                        Some((
+                            t.key()?.to_string(),
+                            t.value().unwrap_or_default().to_string(),
+                        ))
+                    })
                     .collect();
                 let instance = Instance {
                     id: id.to_string(),
@@ -245,7 +272,10 @@ pub async fn instances(clients: &Clients, limits: &Limits, account: &str) -> Res
                 });
             }
         }
-        token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+        token = page
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
         if token.is_none() {
             break;
         }
@@ -256,7 +286,9 @@ pub async fn instances(clients: &Clients, limits: &Limits, account: &str) -> Res
 /// The account the credentials belong to.
 pub async fn account_id(clients: &Clients, limits: &Limits) -> Result<String, ApiError> {
     let out = limits
-        .call("GetCallerIdentity", || clients.sts.get_caller_identity().send())
+        .call("GetCallerIdentity", || {
+            clients.sts.get_caller_identity().send()
+        })
         .await
         .map_err(|e| api_error("GetCallerIdentity", &clients.region, &e))?;
     Ok(out.account().unwrap_or_default().to_string())

@@ -184,7 +184,10 @@ mod tests {
             dimensions: &dims,
             resource: Some(&resource),
             timestamp: 1_700_000_100,
-            values: vec![("CPUUtilization", "avg".into(), 12.5), ("CPUUtilization", "p99_9".into(), 80.0)],
+            values: vec![
+                ("CPUUtilization", "avg".into(), 12.5),
+                ("CPUUtilization", "p99_9".into(), 80.0),
+            ],
         };
         let mut out = Vec::new();
         event(&ctx, &group).write_json(&mut out);

@@ -128,18 +128,30 @@ pub struct SnapshotBuilder {
 struct FamilyBuilder {
     help: String,
     labels: BTreeSet<String>,
-    series: Vec<(Vec<(String, Arc<str>)>, f64)>,
+    series: Vec<(Labels, f64)>,
 }
+
+/// Label names and values of one series.
+pub type Labels = Vec<(String, Arc<str>)>;
 
 impl SnapshotBuilder {
     /// Adds a series of family `name` (created with `help` on first use).
-    pub fn add(&mut self, name: &str, help: impl FnOnce() -> String, labels: Vec<(String, Arc<str>)>, value: f64) {
+    pub fn add(
+        &mut self,
+        name: &str,
+        help: impl FnOnce() -> String,
+        labels: Vec<(String, Arc<str>)>,
+        value: f64,
+    ) {
         let family = match self.families.get_mut(name) {
             Some(f) => f,
-            None => self.families.entry(name.to_string()).or_insert_with(|| FamilyBuilder {
-                help: help(),
-                ..FamilyBuilder::default()
-            }),
+            None => self
+                .families
+                .entry(name.to_string())
+                .or_insert_with(|| FamilyBuilder {
+                    help: help(),
+                    ..FamilyBuilder::default()
+                }),
         };
         for (label, _) in &labels {
             if !family.labels.contains(label) {
@@ -399,8 +411,14 @@ mod tests {
             snake_case("ApproximateNumberOfMessagesVisible"),
             "approximate_number_of_messages_visible"
         );
-        assert_eq!(snake_case("HTTPCode_Target_5XX_Count"), "httpcode_target_5_xx_count");
-        assert_eq!(snake_case("StatusCheckFailed_Instance"), "status_check_failed_instance");
+        assert_eq!(
+            snake_case("HTTPCode_Target_5XX_Count"),
+            "httpcode_target_5_xx_count"
+        );
+        assert_eq!(
+            snake_case("StatusCheckFailed_Instance"),
+            "status_check_failed_instance"
+        );
         assert_eq!(snake_case("MyApp/Orders"), "my_app_orders");
         assert_eq!(snake_case("order-latency.ms"), "order_latency_ms");
         assert_eq!(namespace_prefix("AWS/EC2"), "ec2");
@@ -414,36 +432,94 @@ mod tests {
             family_name("AWS/S3", "4xxErrors", "sum"),
             "aws_s3_4xx_errors_sum"
         );
-        assert_eq!(label_name("tag_", "aws:cloudformation:stack-name"), "tag_aws_cloudformation_stack_name");
-        assert_eq!(label_name("dimension_", "InstanceId"), "dimension_InstanceId");
+        assert_eq!(
+            label_name("tag_", "aws:cloudformation:stack-name"),
+            "tag_aws_cloudformation_stack_name"
+        );
+        assert_eq!(
+            label_name("dimension_", "InstanceId"),
+            "dimension_InstanceId"
+        );
     }
 
     fn labels(pairs: &[(&str, &str)]) -> Vec<(String, Arc<str>)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), Arc::from(*v))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Arc::from(*v)))
+            .collect()
     }
 
     #[test]
     fn every_series_of_a_family_has_the_same_label_names() {
         let mut b = SnapshotBuilder::default();
         let help = || "help".to_string();
-        b.add("aws_ec2_cpuutilization_average", help, labels(&[("region", "us-east-1"), ("dimension_InstanceId", "i-1")]), 1.5);
-        b.add("aws_ec2_cpuutilization_average", help, labels(&[("region", "us-east-1"), ("dimension_AutoScalingGroupName", "asg")]), 2.0);
+        b.add(
+            "aws_ec2_cpuutilization_average",
+            help,
+            labels(&[("region", "us-east-1"), ("dimension_InstanceId", "i-1")]),
+            1.5,
+        );
+        b.add(
+            "aws_ec2_cpuutilization_average",
+            help,
+            labels(&[
+                ("region", "us-east-1"),
+                ("dimension_AutoScalingGroupName", "asg"),
+            ]),
+            2.0,
+        );
         let s = b.build();
         let f = &s.families[0];
-        assert_eq!(f.labels, ["dimension_AutoScalingGroupName", "dimension_InstanceId", "region"]);
-        assert_eq!(f.series[0].values.iter().map(|v| v.as_ref()).collect::<Vec<_>>(), ["", "i-1", "us-east-1"]);
-        assert_eq!(f.series[1].values.iter().map(|v| v.as_ref()).collect::<Vec<_>>(), ["asg", "", "us-east-1"]);
+        assert_eq!(
+            f.labels,
+            [
+                "dimension_AutoScalingGroupName",
+                "dimension_InstanceId",
+                "region"
+            ]
+        );
+        assert_eq!(
+            f.series[0]
+                .values
+                .iter()
+                .map(|v| v.as_ref())
+                .collect::<Vec<_>>(),
+            ["", "i-1", "us-east-1"]
+        );
+        assert_eq!(
+            f.series[1]
+                .values
+                .iter()
+                .map(|v| v.as_ref())
+                .collect::<Vec<_>>(),
+            ["asg", "", "us-east-1"]
+        );
     }
 
     #[test]
     fn published_snapshots_are_served_and_merged_by_name() {
         let c = CloudWatchCollector::default();
         let mut a = SnapshotBuilder::default();
-        a.add("aws_sqs_x_sum", || "from a".into(), labels(&[("region", "r1")]), 1.0);
+        a.add(
+            "aws_sqs_x_sum",
+            || "from a".into(),
+            labels(&[("region", "r1")]),
+            1.0,
+        );
         c.publish("a", a.build());
         let mut b = SnapshotBuilder::default();
-        b.add("aws_sqs_x_sum", || "from b".into(), labels(&[("region", "r2"), ("dimension_QueueName", "q")]), 2.0);
-        b.add("aws_sqs_y_sum", || "y".into(), labels(&[("region", "r2")]), 3.0);
+        b.add(
+            "aws_sqs_x_sum",
+            || "from b".into(),
+            labels(&[("region", "r2"), ("dimension_QueueName", "q")]),
+            2.0,
+        );
+        b.add(
+            "aws_sqs_y_sum",
+            || "y".into(),
+            labels(&[("region", "r2")]),
+            3.0,
+        );
         c.publish("b", b.build());
         let families = c.collect();
         assert_eq!(families.len(), 2);
@@ -459,7 +535,12 @@ mod tests {
         let registry = prometheus::Registry::new();
         registry.register(Box::new(c)).unwrap();
         let mut text = Vec::new();
-        prometheus::Encoder::encode(&prometheus::TextEncoder::new(), &registry.gather(), &mut text).unwrap();
+        prometheus::Encoder::encode(
+            &prometheus::TextEncoder::new(),
+            &registry.gather(),
+            &mut text,
+        )
+        .unwrap();
         let text = String::from_utf8(text).unwrap();
         assert!(text.contains("# TYPE aws_sqs_x_sum gauge"), "{text}");
         assert!(text.contains("aws_sqs_x_sum{region=\"r1\"} 1"), "{text}");
@@ -469,21 +550,48 @@ mod tests {
     fn scrape_text_is_the_encoders_text_and_merges_shared_families() {
         let c = CloudWatchCollector::default();
         let mut a = SnapshotBuilder::default();
-        a.add("aws_ec2_cpuutilization_average", || "cpu".into(), labels(&[("region", "r1"), ("dimension_InstanceId", "i-\"1\"")]), 0.25);
-        a.add("aws_ec2_network_in_sum", || "net".into(), labels(&[("region", "r1")]), 1e9);
+        a.add(
+            "aws_ec2_cpuutilization_average",
+            || "cpu".into(),
+            labels(&[("region", "r1"), ("dimension_InstanceId", "i-\"1\"")]),
+            0.25,
+        );
+        a.add(
+            "aws_ec2_network_in_sum",
+            || "net".into(),
+            labels(&[("region", "r1")]),
+            1e9,
+        );
         c.publish("a", a.build());
         let mut fast = Vec::new();
         c.render_into(&mut fast);
-        assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(encode(&c.families())).unwrap());
+        assert_eq!(
+            String::from_utf8(fast).unwrap(),
+            String::from_utf8(encode(&c.families())).unwrap()
+        );
         // Another module publishing the same family: one family in the text.
         let mut b = SnapshotBuilder::default();
-        b.add("aws_ec2_network_in_sum", || "net".into(), labels(&[("region", "r2")]), 2.0);
+        b.add(
+            "aws_ec2_network_in_sum",
+            || "net".into(),
+            labels(&[("region", "r2")]),
+            2.0,
+        );
         c.publish("b", b.build());
         let mut merged = Vec::new();
         c.render_into(&mut merged);
         let merged = String::from_utf8(merged).unwrap();
-        assert_eq!(merged.matches("# TYPE aws_ec2_network_in_sum gauge").count(), 1, "{merged}");
-        assert!(merged.contains("aws_ec2_network_in_sum{region=\"r2\"} 2"), "{merged}");
+        assert_eq!(
+            merged
+                .matches("# TYPE aws_ec2_network_in_sum gauge")
+                .count(),
+            1,
+            "{merged}"
+        );
+        assert!(
+            merged.contains("aws_ec2_network_in_sum{region=\"r2\"} 2"),
+            "{merged}"
+        );
         assert_eq!(c.series(), 3);
     }
 }

@@ -45,7 +45,12 @@ pub struct Limits {
 impl Limits {
     /// Limits of `concurrency` requests at once, `requests_per_second`
     /// starts per second, `max_retries` retries starting at `backoff`.
-    pub fn new(concurrency: usize, requests_per_second: f64, max_retries: u32, backoff: Duration) -> Self {
+    pub fn new(
+        concurrency: usize,
+        requests_per_second: f64,
+        max_retries: u32,
+        backoff: Duration,
+    ) -> Self {
         let spacing = if requests_per_second > 0.0 {
             Duration::from_secs_f64(1.0 / requests_per_second)
         } else {
@@ -77,7 +82,11 @@ impl Limits {
 
     /// Runs `request` (one attempt per call) within the limits, retrying
     /// throttling and transient errors; `api` names it in the metrics (`GetMetricData`).
-    pub async fn call<T, E, R, F, Fut>(&self, api: &'static str, mut request: F) -> Result<T, SdkError<E, R>>
+    pub async fn call<T, E, R, F, Fut>(
+        &self,
+        api: &'static str,
+        mut request: F,
+    ) -> Result<T, SdkError<E, R>>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, SdkError<E, R>>>,
@@ -87,7 +96,11 @@ impl Limits {
         let mut attempt = 0u32;
         loop {
             let result = {
-                let _permit = self.concurrency.acquire().await.expect("semaphore never closed");
+                let _permit = self
+                    .concurrency
+                    .acquire()
+                    .await
+                    .expect("semaphore never closed");
                 self.pace().await;
                 metrics::CLOUDWATCH_REQUESTS.with_label_values(&[api]).inc();
                 request().await
@@ -174,6 +187,10 @@ mod tests {
             limits.pace().await;
         }
         // Five starts at 20/s: the fifth no earlier than 200 ms after the first.
-        assert!(start.elapsed() >= Duration::from_millis(190), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_millis(190),
+            "{:?}",
+            start.elapsed()
+        );
     }
 }

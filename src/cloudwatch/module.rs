@@ -324,7 +324,7 @@ pub enum ArnId {
 
 impl ArnId {
     /// The dimension value named by `arn`.
-    pub fn extract<'a>(self, arn: &'a str) -> Option<&'a str> {
+    pub fn extract(self, arn: &str) -> Option<&str> {
         let id = match self {
             ArnId::AfterSlash => arn.rsplit_once('/')?.1,
             ArnId::AfterColon => arn.rsplit_once(':')?.1,
@@ -802,7 +802,8 @@ impl MetricsModuleConfig {
         let (period0, delay0, length0) = default_timing(kind);
         let period = self.period.unwrap_or(period0);
         let secs = period.as_secs();
-        if period.subsec_nanos() != 0 || !(secs % 60 == 0 && secs > 0 || [1, 5, 10, 30].contains(&secs))
+        if period.subsec_nanos() != 0
+            || !(secs % 60 == 0 && secs > 0 || [1, 5, 10, 30].contains(&secs))
         {
             return fail(
                 "period",
@@ -821,10 +822,7 @@ impl MetricsModuleConfig {
         let mut regions = self.regions.clone();
         if kind == ModuleKind::Billing {
             if regions.iter().any(|r| r != "us-east-1") {
-                return fail(
-                    "regions",
-                    "billing metrics exist in us-east-1 only".into(),
-                );
+                return fail("regions", "billing metrics exist in us-east-1 only".into());
             }
             regions = vec!["us-east-1".into()];
         }
@@ -981,7 +979,9 @@ mod tests {
             let s = Statistic::parse(p).unwrap();
             assert_eq!(s.request_name(), p);
         }
-        for bad in ["p", "p0", "p101", "p99.", "p99.999", "p-1", "pabc", "avg", "P99"] {
+        for bad in [
+            "p", "p0", "p101", "p99.", "p99.999", "p-1", "pabc", "avg", "P99",
+        ] {
             assert!(Statistic::parse(bad).is_err(), "{bad}");
         }
         let p = Statistic::parse("p99.9").unwrap();
@@ -1006,7 +1006,11 @@ mod tests {
         );
         assert!(ns.statistics("Nope").is_none());
         let elb = config("metrics: elb\n").plan().unwrap();
-        let names: Vec<_> = elb.namespaces.iter().map(|n| n.namespace.as_str()).collect();
+        let names: Vec<_> = elb
+            .namespaces
+            .iter()
+            .map(|n| n.namespace.as_str())
+            .collect();
         assert_eq!(names, ["AWS/ApplicationELB", "AWS/NetworkELB", "AWS/ELB"]);
         let billing = config("metrics: billing\n").plan().unwrap();
         assert_eq!(billing.regions, ["us-east-1"]);
@@ -1064,7 +1068,10 @@ mod tests {
         assert!(!plan.namespaces[0].accepts_dimensions(&dims("us")));
         assert!(!plan.namespaces[0].accepts_dimensions(&[]));
         assert_eq!(
-            plan.namespaces[1].statistics("NumberOfMessagesSent").unwrap().as_ref(),
+            plan.namespaces[1]
+                .statistics("NumberOfMessagesSent")
+                .unwrap()
+                .as_ref(),
             &[Statistic::Sum]
         );
     }
@@ -1082,8 +1089,13 @@ mod tests {
             assert_eq!(config(yaml).plan().unwrap_err().key, key, "{yaml}");
         }
         assert!(serde_norway::from_str::<MetricsModuleConfig>("metrics: ec3\n").is_err());
-        assert!(serde_norway::from_str::<MetricsModuleConfig>("metrics: ec2\nstatistics: [Avg]\n").is_err());
-        assert!(serde_norway::from_str::<MetricsModuleConfig>("metrics: ec2\nperiood: 60s\n").is_err());
+        assert!(
+            serde_norway::from_str::<MetricsModuleConfig>("metrics: ec2\nstatistics: [Avg]\n")
+                .is_err()
+        );
+        assert!(
+            serde_norway::from_str::<MetricsModuleConfig>("metrics: ec2\nperiood: 60s\n").is_err()
+        );
     }
 
     #[test]

@@ -15,8 +15,8 @@ use tracing::{error, info};
 
 use crate::config::OutputConfig;
 use crate::metrics;
-use crate::status::{self, OutputStatus};
 use crate::pipeline::Batch;
+use crate::status::{self, OutputStatus};
 
 /// A batch on its way to the outputs, with the acknowledgement to fire once stored.
 #[derive(Debug)]

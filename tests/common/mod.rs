@@ -145,7 +145,10 @@ impl Ministack {
         let endpoint = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(60);
         while !http_get(port, "/_ministack/health").contains("services") {
-            assert!(Instant::now() < deadline, "ministack did not become ready on {endpoint}");
+            assert!(
+                Instant::now() < deadline,
+                "ministack did not become ready on {endpoint}"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
         Ministack {
