@@ -2,6 +2,9 @@
 # Installs the AWS-compatible servers the end-to-end tests run against
 # (idempotent):
 # - moto (S3, SQS, SNS, STS, IAM) into a project-local virtualenv;
+# - ministack (CloudWatch over the Smithy RPC v2 CBOR protocol that the Rust
+#   SDK speaks and moto lacks, plus EC2, SQS, STS and the tagging API) into a
+#   virtualenv of its own, since it pins its own botocore;
 # - s3s-fs, a second S3 implementation (MinIO-style, real SigV4 checks),
 #   built with cargo into a tools directory outside the repository, so that
 #   fresh clones reuse it.
@@ -10,6 +13,7 @@
 #   the test checks /metrics with the Rust parser only, and says so.
 # Usage: scripts/setup-emulators.sh [--moto-only] [VENV_DIR]   (default .venv-emulators)
 # --moto-only installs moto only (what scripts/demo.sh needs).
+# LOGLIFT_MINISTACK_VENV sets ministack's virtualenv (default .venv-ministack).
 # LOGLIFT_TOOLS sets the tools directory (default ~/.cache/loglift/tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +50,17 @@ elif command -v apt-get >/dev/null && [[ $(id -u) -eq 0 ]]; then
     fi
 else
     echo "promtool is not installed (needs apt-get as root): the /metrics test will use the Rust parser only"
+fi
+
+ministack_venv="${LOGLIFT_MINISTACK_VENV:-$PWD/.venv-ministack}"
+ministack_stamp="$ministack_venv/.loglift-ministack-1"
+if [[ -f "$ministack_stamp" ]]; then
+    echo "ministack ready in $ministack_venv"
+else
+    python3 -m venv "$ministack_venv"
+    "$ministack_venv/bin/pip" install --quiet --disable-pip-version-check 'ministack==1.5.33' 'cbor2==6.3.0'
+    touch "$ministack_stamp"
+    echo "ministack installed in $ministack_venv"
 fi
 
 if [[ -x "$tools/bin/s3s-fs" ]]; then

@@ -18,6 +18,7 @@ cargo clippy --workspace --all-targets --profile ci -- -D warnings
 
 step "cargo test (unit, property, integration, end-to-end)"
 export LOGLIFT_EMULATOR_VENV="${LOGLIFT_EMULATOR_VENV:-$PWD/.venv-emulators}"
+export LOGLIFT_MINISTACK_VENV="${LOGLIFT_MINISTACK_VENV:-$PWD/.venv-ministack}"
 # Property tests: a bounded run (the long runs are `cargo fuzz`, see parsers/fuzz).
 export PROPTEST_CASES="${PROPTEST_CASES:-2000}"
 cargo test --workspace --profile ci

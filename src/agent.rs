@@ -1,5 +1,5 @@
-//! `loglift run`: wires inputs, the pipeline and outputs together and runs
-//! them until SIGINT or SIGTERM, then shuts down gracefully (DESIGN §7):
+//! `loglift run`: wires inputs, the CloudWatch pollers, the pipeline and
+//! outputs together and runs them until SIGINT or SIGTERM, then shuts down gracefully (DESIGN §7):
 //! stop receiving, finish in-flight objects, flush outputs, exit.
 
 use std::path::Path;
@@ -10,7 +10,11 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::cli::UsageError;
-use crate::config::{Config, InputConfig};
+use crate::cloudwatch::discovery::Clients;
+use crate::cloudwatch::limit::Limits;
+use crate::cloudwatch::module::ModulePlan;
+use crate::cloudwatch::{Poller, PollerSettings};
+use crate::config::{Config, InputConfig, Module};
 use crate::dataset::Registry;
 use crate::input::object::ObjectReader;
 use crate::input::s3_poll::S3PollInput;
@@ -31,10 +35,25 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
         .map_err(|e| UsageError(e.to_string()))?;
     let registry =
         Arc::new(Registry::from_config(&config, &modules).map_err(|e| UsageError(e.to_string()))?);
-    if config.inputs.is_empty() {
-        return Err(UsageError(format!("{}: no inputs configured", path.display())).into());
+    let metric_modules: Vec<(String, Arc<ModulePlan>)> = modules
+        .iter()
+        .filter(|m| m.enabled)
+        .filter_map(|m| match &m.module {
+            Module::Metrics { plan, .. } => {
+                Some((m.path.display().to_string(), Arc::new((**plan).clone())))
+            }
+            Module::Logs { .. } => None,
+        })
+        .collect();
+    if config.inputs.is_empty() && metric_modules.is_empty() {
+        return Err(UsageError(format!(
+            "{}: no inputs configured and no metrics module enabled",
+            path.display()
+        ))
+        .into());
     }
-    if config.outputs.is_empty() {
+    let metric_events = !metric_modules.is_empty() && config.cloudwatch.events;
+    if config.outputs.is_empty() && (!config.inputs.is_empty() || metric_events) {
         return Err(UsageError(format!("{}: no outputs configured", path.display())).into());
     }
     metrics::init();
@@ -47,7 +66,7 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
     let http = http::serve(&config.http.listen, shutdown.clone()).await?;
-    info!(datasets = ?registry.names(), inputs = config.inputs.len(), "loglift started");
+    info!(datasets = ?registry.names(), inputs = config.inputs.len(), metrics_modules = metric_modules.len(), "loglift started");
 
     let mut inputs = tokio::task::JoinSet::new();
     for input in &config.inputs {
@@ -91,6 +110,41 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
                 ));
                 inputs.spawn(input.run(shutdown.clone()));
             }
+        }
+    }
+    let cw = &config.cloudwatch;
+    let limits = Arc::new(Limits::new(
+        cw.concurrency,
+        cw.requests_per_second,
+        cw.max_retries,
+        cw.retry_backoff,
+    ));
+    for (file, plan) in &metric_modules {
+        let settings = plan.aws.or(&config.aws);
+        let sdk = aws::sdk_config(&settings).await;
+        let regions = if plan.regions.is_empty() {
+            vec![sdk
+                .region()
+                .map_or_else(|| "us-east-1".to_string(), |r| r.to_string())]
+        } else {
+            plan.regions.clone()
+        };
+        aws::check_credentials(&format!("metrics {file}"), &sdk, &settings).await;
+        for region in regions {
+            let poller = Poller::new(
+                plan.clone(),
+                Clients::new(&sdk, &region),
+                limits.clone(),
+                PollerSettings {
+                    queries_per_call: cw.queries_per_call,
+                    data_stream_namespace: config.namespace.clone(),
+                },
+                metric_events.then(|| deliveries.clone()),
+                status::global()
+                    .add_input("cloudwatch", format!("{} {region}", plan.kind.dataset())),
+                file,
+            );
+            inputs.spawn(poller.run(shutdown.clone()));
         }
     }
     drop(deliveries);

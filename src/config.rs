@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::cloudwatch::module::{MetricsModuleConfig, ModulePlan};
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,6 +38,67 @@ pub struct Config {
     /// `data_stream.namespace` of every event.
     #[serde(default = "default_namespace")]
     pub namespace: String,
+    /// Settings of the CloudWatch poller shared by every metrics module.
+    #[serde(default)]
+    pub cloudwatch: CloudWatchConfig,
+}
+
+/// The CloudWatch poller's shared settings: request limits (AWS throttles
+/// per account and region, so they apply to all metrics modules together),
+/// batching and metric events.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloudWatchConfig {
+    /// Requests in flight at once (all APIs).
+    #[serde(default = "default_cw_concurrency")]
+    pub concurrency: usize,
+    /// Requests started per second at most (all APIs); 0 means no limit.
+    #[serde(default = "default_cw_rate")]
+    pub requests_per_second: f64,
+    /// Retries of a throttled or failed request.
+    #[serde(default = "default_cw_retries")]
+    pub max_retries: u32,
+    /// First wait before a retry; doubles with each retry (at most 20 s), with jitter.
+    #[serde(default = "default_cw_backoff", with = "humantime_serde")]
+    pub retry_backoff: Duration,
+    /// Queries per GetMetricData call (1–500).
+    #[serde(default = "default_cw_queries")]
+    pub queries_per_call: usize,
+    /// Send each poll's values as metric events to the outputs too.
+    #[serde(default = "default_cw_events")]
+    pub events: bool,
+}
+
+impl Default for CloudWatchConfig {
+    fn default() -> Self {
+        CloudWatchConfig {
+            concurrency: default_cw_concurrency(),
+            requests_per_second: default_cw_rate(),
+            max_retries: default_cw_retries(),
+            retry_backoff: default_cw_backoff(),
+            queries_per_call: default_cw_queries(),
+            events: default_cw_events(),
+        }
+    }
+}
+
+fn default_cw_concurrency() -> usize {
+    5
+}
+fn default_cw_rate() -> f64 {
+    10.0
+}
+fn default_cw_retries() -> u32 {
+    5
+}
+fn default_cw_backoff() -> Duration {
+    Duration::from_millis(500)
+}
+fn default_cw_queries() -> usize {
+    500
+}
+fn default_cw_events() -> bool {
+    true
 }
 
 fn default_modules_dir() -> PathBuf {
@@ -287,8 +350,10 @@ pub enum Module {
     Metrics {
         /// Module name.
         name: String,
-        /// The file's other keys.
-        settings: serde_norway::Mapping,
+        /// The file's settings.
+        settings: Box<MetricsModuleConfig>,
+        /// The effective plan (defaults filled in, validated).
+        plan: Box<ModulePlan>,
     },
 }
 
@@ -360,6 +425,20 @@ impl Config {
                     d.name
                 )));
             }
+        }
+        let cw = &self.cloudwatch;
+        if !(1..=500).contains(&cw.queries_per_call) {
+            return Err(invalid(
+                "cloudwatch: queries_per_call must be 1..=500".into(),
+            ));
+        }
+        if cw.concurrency == 0 {
+            return Err(invalid("cloudwatch: concurrency must be at least 1".into()));
+        }
+        if !(cw.requests_per_second >= 0.0 && cw.requests_per_second.is_finite()) {
+            return Err(invalid(
+                "cloudwatch: requests_per_second must be 0 (no limit) or positive".into(),
+            ));
         }
         for input in &self.inputs {
             if let InputConfig::Sqs(s) = input {
@@ -462,16 +541,34 @@ fn parse_module(text: &str, path: &Path) -> Result<Module, ConfigError> {
             options.insert(key, value);
         }
         Ok(Module::Logs { dataset, options })
-    } else if let Some(name) = take(&mut map, "metrics") {
+    } else if map.contains_key("metrics") {
+        let settings: MetricsModuleConfig =
+            serde_norway::from_str(text).map_err(|e| yaml_error(path, &e))?;
+        let plan = settings.plan().map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: key_line(text, e.key),
+            reason: format!("{}: {}", e.key, e.reason),
+        })?;
         Ok(Module::Metrics {
-            name,
-            settings: map,
+            name: settings.metrics.name().to_string(),
+            settings: Box::new(settings),
+            plan: Box::new(plan),
         })
     } else {
         Err(invalid(
             "a module file needs `dataset: <name>` or `metrics: <module>`".into(),
         ))
     }
+}
+
+/// The 1-based line where the top-level `key` is set in `text` (0 when absent).
+fn key_line(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map_or(0, |i| i + 1)
 }
 
 fn yaml_error(path: &Path, e: &serde_norway::Error) -> ConfigError {
@@ -654,5 +751,44 @@ mod tests {
         };
         assert_eq!(dataset, "aws.vpcflow");
         assert_eq!(options["format"], "${version} ${srcaddr}");
+    }
+
+    #[test]
+    fn shipped_module_files_parse_and_metrics_modules_ship_disabled() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/modules.d");
+        let modules = read_modules(&dir).unwrap();
+        let metrics: Vec<_> = modules
+            .iter()
+            .filter(|m| matches!(m.module, Module::Metrics { .. }))
+            .collect();
+        assert_eq!(metrics.len(), 16);
+        assert!(metrics.iter().all(|m| !m.enabled));
+        let config = Config::load(&dir.parent().unwrap().join("loglift.yml")).unwrap();
+        assert_eq!(config.cloudwatch, CloudWatchConfig::default());
+    }
+
+    #[test]
+    fn metrics_module_errors_name_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aws.ec2_metrics.yml");
+        let check = |text: &str, want: &str| {
+            std::fs::write(&path, text).unwrap();
+            let err = read_modules(dir.path()).unwrap_err().to_string();
+            assert!(err.contains(want), "{err}");
+            assert!(err.contains("aws.ec2_metrics.yml:"), "{err}");
+        };
+        check(
+            "metrics: ec2\nperiod: 300s\nperiood: 60s\n",
+            ":3: unknown field `periood`",
+        );
+        check("metrics: ec3\n", ":1: metrics: unknown variant `ec3`");
+        check(
+            "metrics: ec2\n\nperiod: 90s\n",
+            ":3: period: period must be",
+        );
+        check(
+            "metrics: ec2\nstatistics: [Average, p101]\n",
+            "invalid percentile statistic `p101`",
+        );
     }
 }

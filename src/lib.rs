@@ -3,13 +3,16 @@
 //! Data flows one way (see `DESIGN.md` §1): an object reference (from SQS or
 //! a bucket listing) is routed to a dataset ([`route`]), its bytes are
 //! decompressed ([`decompress`]), framed and parsed by `loglift-parsers`,
-//! normalized and serialized ([`pipeline`]), and shipped to outputs.
+//! normalized and serialized ([`pipeline`]), and shipped to outputs. The
+//! CloudWatch poller ([`cloudwatch`]) turns metrics into gauges on `/metrics`
+//! and into metric events for the same outputs.
 
 #![warn(missing_docs)]
 
 pub mod agent;
 pub mod aws;
 pub mod cli;
+pub mod cloudwatch;
 pub mod commands;
 pub mod config;
 pub mod dataset;

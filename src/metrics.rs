@@ -1,5 +1,6 @@
 //! The agent's own metrics (`loglift_*`, DESIGN §8), each declared once here
-//! with its HELP text, in one registry that `/metrics` serves.
+//! with its HELP text, in one registry that `/metrics` serves, followed by
+//! the CloudWatch values of [`crate::cloudwatch::exposition`].
 
 use std::sync::LazyLock;
 
@@ -146,6 +147,44 @@ pub static EVENT_LAG: LazyLock<IntGaugeVec> = LazyLock::new(|| {
         .expect("valid metric"),
     )
 });
+/// CloudWatch poller requests (every attempt), by API.
+pub static CLOUDWATCH_REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "loglift_cloudwatch_requests_total",
+        "Requests of the CloudWatch poller (every attempt, retries included), by API: GetMetricData, ListMetrics, GetResources, DescribeInstances, GetCallerIdentity.",
+        &["api"],
+    )
+});
+/// CloudWatch poller requests that failed (throttled, refused, unreachable), by API.
+pub static CLOUDWATCH_REQUEST_ERRORS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "loglift_cloudwatch_request_errors_total",
+        "Requests of the CloudWatch poller that failed (throttling included; retried with backoff), by API.",
+        &["api"],
+    )
+});
+/// Metrics requested with GetMetricData (what AWS bills).
+pub static CLOUDWATCH_METRICS_REQUESTED: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "loglift_cloudwatch_metrics_requested_total",
+        "Metrics (series x statistic) requested with GetMetricData: what AWS bills.",
+    )
+});
+/// Duration of CloudWatch polls, by module.
+pub static CLOUDWATCH_POLL_DURATION: LazyLock<HistogramVec> =
+    LazyLock::new(|| {
+        register(
+        HistogramVec::new(
+            HistogramOpts::new(
+                "loglift_cloudwatch_poll_duration_seconds",
+                "Time of one CloudWatch poll (discovery, GetMetricData, publishing), by module.",
+            )
+            .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0]),
+            &["module"],
+        )
+        .expect("valid metric"),
+    )
+    });
 /// Build information.
 pub static BUILD_INFO: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
@@ -176,13 +215,19 @@ pub fn init() {
     LazyLock::force(&OUTPUT_LATENCY);
     LazyLock::force(&OBJECTS_IN_FLIGHT);
     LazyLock::force(&EVENT_LAG);
+    LazyLock::force(&CLOUDWATCH_REQUESTS);
+    LazyLock::force(&CLOUDWATCH_REQUEST_ERRORS);
+    LazyLock::force(&CLOUDWATCH_METRICS_REQUESTED);
+    LazyLock::force(&CLOUDWATCH_POLL_DURATION);
 }
 
-/// The Prometheus text exposition of every agent metric.
+/// The Prometheus text exposition of every agent metric, followed by the
+/// CloudWatch values of the metrics modules (encoded when they were polled).
 pub fn render() -> String {
     let mut out = Vec::new();
     TextEncoder::new()
         .encode(&REGISTRY.gather(), &mut out)
         .expect("text encoding cannot fail");
+    crate::cloudwatch::exposition::COLLECTOR.render_into(&mut out);
     String::from_utf8(out).expect("text exposition is UTF-8")
 }

@@ -12,7 +12,11 @@ fn the_field_reference_is_generated_from_fields() {
         .args(["fields", "--format", "markdown"])
         .output()
         .expect("run loglift fields");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/fields.md");
     let written = std::fs::read_to_string(&path).expect("docs/fields.md exists");
     let generated = String::from_utf8(out.stdout).expect("UTF-8");

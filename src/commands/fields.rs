@@ -84,12 +84,23 @@ fn markdown(set: &FieldSet) -> String {
     out
 }
 
-/// Name of the index template of `dataset` (`logs-aws.vpcflow`).
-pub fn template_name(dataset: &str) -> String {
-    format!("logs-{dataset}")
+/// The data stream type of `dataset`: `metrics` for the CloudWatch metric
+/// modules' datasets, `logs` for the rest.
+fn stream_type(dataset: &str) -> &'static str {
+    if crate::cloudwatch::module::is_metrics_dataset(dataset) {
+        "metrics"
+    } else {
+        "logs"
+    }
 }
 
-/// A composable index template for the data stream `logs-<dataset>-*`, with
+/// Name of the index template of `dataset` (`logs-aws.vpcflow`, `metrics-aws.ec2`).
+pub fn template_name(dataset: &str) -> String {
+    format!("{}-{dataset}", stream_type(dataset))
+}
+
+/// A composable index template for the data stream `logs-<dataset>-*` (or
+/// `metrics-<dataset>-*`), with
 /// mappings for the ECS fields and the dataset's own.
 pub fn index_template(dataset: &str, ecs: &[FieldDef], own: &[FieldDef]) -> Value {
     let mut properties = Map::new();
@@ -97,7 +108,7 @@ pub fn index_template(dataset: &str, ecs: &[FieldDef], own: &[FieldDef]) -> Valu
         insert_mapping(&mut properties, &f.name, mapping(f));
     }
     json!({
-        "index_patterns": [format!("logs-{dataset}-*")],
+        "index_patterns": [format!("{}-{dataset}-*", stream_type(dataset))],
         "data_stream": {},
         "priority": 200,
         "template": {

@@ -103,6 +103,85 @@ impl Drop for Moto {
     }
 }
 
+/// ministack's virtualenv (a venv of its own: it pins its own botocore).
+pub fn ministack_venv() -> PathBuf {
+    std::env::var_os("LOGLIFT_MINISTACK_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-ministack"))
+}
+
+/// Access key of the CloudWatch tests: ministack takes a 12-digit access
+/// key as the account id.
+pub const MINISTACK_ACCOUNT: &str = "123456789012";
+
+/// A running ministack server (CloudWatch over Smithy RPC v2 CBOR, EC2, SQS,
+/// STS, tagging), killed on drop.
+pub struct Ministack {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+    /// Its port.
+    pub port: u16,
+}
+
+impl Ministack {
+    /// Starts ministack on a free port and waits for `/_ministack/health`.
+    pub fn start() -> Ministack {
+        let bin = ministack_venv().join("bin/ministack");
+        assert!(
+            bin.exists(),
+            "{} is missing: run scripts/setup-emulators.sh (the test command does)",
+            bin.display()
+        );
+        let port = free_port();
+        let child = Command::new(&bin)
+            .env("BIND_HOST", "127.0.0.1")
+            .env("GATEWAY_PORT", port.to_string())
+            .env("MINISTACK_REGION", REGION)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ministack");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !http_get(port, "/_ministack/health").contains("services") {
+            assert!(
+                Instant::now() < deadline,
+                "ministack did not become ready on {endpoint}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Ministack {
+            child,
+            endpoint,
+            port,
+        }
+    }
+
+    /// SDK configuration for this server (account [`MINISTACK_ACCOUNT`]).
+    pub async fn sdk(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_credential_types::Credentials::new(
+                MINISTACK_ACCOUNT,
+                SECRET,
+                None,
+                None,
+                "test",
+            ))
+            .load()
+            .await
+    }
+}
+
+impl Drop for Ministack {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The tools directory where `scripts/setup-emulators.sh` installs `s3s-fs`.
 pub fn tools_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("LOGLIFT_TOOLS") {
