@@ -16,6 +16,15 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --profile ci -- -D warnings
 
+step "build the binary"
+cargo build --profile ci --bin loglift
+
+step "packaging: Debian package contents, systemd unit, Grafana dashboard"
+scripts/test-packaging.sh
+
+step "demo (scripts/demo.sh on a local moto server)"
+LOGLIFT="${CARGO_TARGET_DIR:-target}/ci/loglift" scripts/demo.sh
+
 step "cargo test (unit, property, integration, end-to-end)"
 export LOGLIFT_EMULATOR_VENV="${LOGLIFT_EMULATOR_VENV:-$PWD/.venv-emulators}"
 export LOGLIFT_MINISTACK_VENV="${LOGLIFT_MINISTACK_VENV:-$PWD/.venv-ministack}"
@@ -24,11 +33,4 @@ export PROPTEST_CASES="${PROPTEST_CASES:-2000}"
 cargo test --workspace --profile ci
 
 step "conformance against Elastic's pipeline fixtures"
-cargo build --profile ci --bin loglift
 tests/conformance/check.sh "${CARGO_TARGET_DIR:-target}/ci/loglift" 95
-
-step "packaging: Debian package contents, systemd unit, Grafana dashboard"
-scripts/test-packaging.sh
-
-step "demo (scripts/demo.sh on a local moto server)"
-LOGLIFT="${CARGO_TARGET_DIR:-target}/ci/loglift" scripts/demo.sh

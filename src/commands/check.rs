@@ -180,21 +180,55 @@ pub fn check_output(report: &mut Report, output: &OutputConfig) {
     }
 }
 
-/// The checks of one enabled module file.
-pub async fn check_module(report: &mut Report, module: &ModuleFile, _defaults: &AwsSettings) {
-    match &module.module {
+/// The checks of one enabled module file: for a metrics module, its
+/// credentials and a `ListMetrics` call (one page) per region on its first
+/// namespace, what every poll starts with.
+pub async fn check_module(report: &mut Report, module: &ModuleFile, defaults: &AwsSettings) {
+    let Module::Metrics { name, plan, .. } = &module.module else {
         // Log modules need nothing beyond their inputs' access.
-        Module::Logs { .. } => {}
-        Module::Metrics { name, .. } => {
-            report.section(format_args!(
-                "module {} (metrics: {name})",
-                module.path.display()
-            ));
-            report.record(
-                "cloudwatch:ListMetrics",
-                Outcome::Skip("not tested: this version has no CloudWatch access check".into()),
-            );
-        }
+        return;
+    };
+    report.section(format_args!(
+        "module {} (metrics: {name})",
+        module.path.display()
+    ));
+    let settings = plan.aws.or(defaults);
+    let Some(sdk) = credentials(report, &settings).await else {
+        skip_all(
+            report,
+            &["cloudwatch:ListMetrics"],
+            "not run: no usable credentials (see above)",
+        );
+        return;
+    };
+    let regions = if plan.regions.is_empty() {
+        vec![sdk
+            .region()
+            .map_or_else(|| "us-east-1".to_string(), |r| r.to_string())]
+    } else {
+        plan.regions.clone()
+    };
+    let Some(namespace) = plan.namespaces.first().map(|n| n.namespace.as_str()) else {
+        report.record(
+            "cloudwatch:ListMetrics",
+            Outcome::Skip("not run: the module names no namespace".into()),
+        );
+        return;
+    };
+    for region in regions {
+        let client = aws_sdk_cloudwatch::Client::from_conf(
+            aws_sdk_cloudwatch::config::Builder::from(&sdk)
+                .region(aws_sdk_cloudwatch::config::Region::new(region.clone()))
+                .build(),
+        );
+        let outcome = match call(client.list_metrics().namespace(namespace).send()).await {
+            Ok(out) => Outcome::Pass(format!(
+                "{region}: {} metrics in {namespace} on the first page",
+                out.metrics().len()
+            )),
+            Err(info) => Outcome::Fail(explain(&info, "cloudwatch:ListMetrics", "*")),
+        };
+        report.record("cloudwatch:ListMetrics", outcome);
     }
 }
 
