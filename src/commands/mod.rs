@@ -4,3 +4,4 @@ pub mod datasets;
 pub mod fields;
 pub mod parse;
 pub mod run;
+pub mod setup;
