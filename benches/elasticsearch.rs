@@ -78,7 +78,8 @@ fn run(batches: &[Vec<u8>], n: usize, compression: Compression, dir: &std::path:
     BufReader::new(server.stdout.take().unwrap())
         .read_line(&mut port)
         .unwrap();
-    let mut config = ElasticsearchOutputConfig::new(vec![format!("http://127.0.0.1:{}", port.trim())]);
+    let mut config =
+        ElasticsearchOutputConfig::new(vec![format!("http://127.0.0.1:{}", port.trim())]);
     config.compression = compression;
     config.dead_letter_path = dir.join(format!("dlq-{compression:?}.ndjson"));
     config.timeout = Duration::from_secs(120);
@@ -107,7 +108,11 @@ fn run(batches: &[Vec<u8>], n: usize, compression: Compression, dir: &std::path:
     drop(server.stdin.take());
     let status = server.wait().unwrap();
     assert!(status.success());
-    let stored: usize = std::fs::read_to_string(dir.join("stored")).unwrap().trim().parse().unwrap();
+    let stored: usize = std::fs::read_to_string(dir.join("stored"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert_eq!(stored, n, "every event stored once");
     Run { wall, cpu }
 }

@@ -461,10 +461,14 @@ impl ElasticsearchOutputConfig {
             return Some("elasticsearch output: `username` and `password` go together".into());
         }
         if self.api_key.is_some() && self.username.is_some() {
-            return Some("elasticsearch output: set `api_key` or `username`/`password`, not both".into());
+            return Some(
+                "elasticsearch output: set `api_key` or `username`/`password`, not both".into(),
+            );
         }
         if self.tls.certificate.is_some() != self.tls.key.is_some() {
-            return Some("elasticsearch output: `tls.certificate` and `tls.key` go together".into());
+            return Some(
+                "elasticsearch output: `tls.certificate` and `tls.key` go together".into(),
+            );
         }
         if self.workers == 0 || self.bulk_max_size == 0 || self.bulk_max_bytes == 0 {
             return Some(
@@ -866,7 +870,10 @@ mod tests {
         assert!(es.tls.verify);
         assert_eq!(es.password.as_ref().map(Secret::expose), Some("hunter2"));
         let shown = format!("{c:?}");
-        assert!(!shown.contains("hunter2") && shown.contains("<redacted>"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("<redacted>"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -880,7 +887,7 @@ mod tests {
             .filter(|l| !l.trim_start_matches("  #").trim_start().starts_with('#'))
             // The credentials are alternatives: keep username/password.
             .filter(|l| !l.contains("api_key:"))
-            .map(|l| format!("  {}\n", &l[3..]))
+            .map(|l| format!("  {}\n", &l[3..]).replace("${LOGLIFT_ES_PASSWORD:-}", "secret"))
             .collect();
         assert!(block.contains("dead_letter_path"), "{block}");
         let c = parse(&format!("outputs:\n{block}")).unwrap();
@@ -889,14 +896,34 @@ mod tests {
         };
         let d = ElasticsearchOutputConfig::new(es.hosts.clone());
         assert_eq!(
-            (es.bulk_max_size, es.bulk_max_bytes, es.workers, es.max_retries),
+            (
+                es.bulk_max_size,
+                es.bulk_max_bytes,
+                es.workers,
+                es.max_retries
+            ),
             (d.bulk_max_size, d.bulk_max_bytes, d.workers, d.max_retries)
         );
         assert_eq!(
-            (es.flush_interval, es.timeout, es.backoff_init, es.backoff_max, es.host_cooldown),
-            (d.flush_interval, d.timeout, d.backoff_init, d.backoff_max, d.host_cooldown)
+            (
+                es.flush_interval,
+                es.timeout,
+                es.backoff_init,
+                es.backoff_max,
+                es.host_cooldown
+            ),
+            (
+                d.flush_interval,
+                d.timeout,
+                d.backoff_init,
+                d.backoff_max,
+                d.host_cooldown
+            )
         );
-        assert_eq!((es.compression, es.tls.verify), (d.compression, d.tls.verify));
+        assert_eq!(
+            (es.compression, es.tls.verify),
+            (d.compression, d.tls.verify)
+        );
         assert_eq!(es.dead_letter_path, d.dead_letter_path);
     }
 
@@ -907,7 +934,10 @@ mod tests {
             ("hosts: [es:9200]", "not an http"),
             ("hosts: ['https://u:p@es:9200']", "not in a host URL"),
             ("hosts: [http://es]\n    username: u", "go together"),
-            ("hosts: [http://es]\n    api_key: k\n    username: u\n    password: p", "not both"),
+            (
+                "hosts: [http://es]\n    api_key: k\n    username: u\n    password: p",
+                "not both",
+            ),
             ("hosts: [http://es]\n    compresion: gzip", "unknown field"),
         ] {
             let err = parse(&format!("outputs:\n  - type: elasticsearch\n    {yaml}\n"))

@@ -298,7 +298,12 @@ mod tests {
         input.object_failed("GetObject: boom".into());
         let r = &s.report().inputs[0];
         assert_eq!(
-            (r.in_flight_objects, r.objects_read, r.objects_failed, r.events),
+            (
+                r.in_flight_objects,
+                r.objects_read,
+                r.objects_failed,
+                r.events
+            ),
             (0, 1, 1, 10)
         );
     }

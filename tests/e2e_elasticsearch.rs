@@ -12,7 +12,13 @@ use std::time::Duration;
 use common::bulk::BulkServer;
 use common::*;
 
-fn es_config(endpoint: &str, queue_url: &str, server: &BulkServer, dir: &std::path::Path, extra: &str) -> String {
+fn es_config(
+    endpoint: &str,
+    queue_url: &str,
+    server: &BulkServer,
+    dir: &std::path::Path,
+    extra: &str,
+) -> String {
     format!(
         "aws:\n  region: {REGION}\n  endpoint: {endpoint}\n  force_path_style: true\n  access_key_id: {KEY_ID}\n  secret_access_key: {SECRET}\ninputs:\n  - type: sqs\n    queue_url: {queue_url}\n    wait_time: 1s\n    visibility_timeout: 10s\noutputs:\n  - type: elasticsearch\n    hosts: [{}]\n    api_key: ${{LOGLIFT_TEST_ES_KEY:-id1:key1}}\n    dead_letter_path: {}\n    backoff_init: 100ms\n    backoff_max: 1s\n{extra}http:\n  listen: {{http}}\n",
         server.url(),
@@ -34,26 +40,41 @@ async fn deletes_messages_only_after_the_bulk_server_stored_every_event() {
     let (objects, per_object) = (3, 4000);
     for i in 0..objects {
         let key = format!("AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/01/01/flows_{i}.log.gz");
-        aws.put("logs", &key, gzip(&vpcflow_lines(i * per_object, per_object)))
-            .await;
+        aws.put(
+            "logs",
+            &key,
+            gzip(&vpcflow_lines(i * per_object, per_object)),
+        )
+        .await;
     }
     let total = objects * per_object;
     // One group gathers every batch (a long flush interval, large requests),
     // so the server stores everything while its responses are held.
-    let extra = "    flush_interval: 3s\n    bulk_max_size: 100000\n    bulk_max_bytes: 104857600\n";
+    let extra =
+        "    flush_interval: 3s\n    bulk_max_size: 100000\n    bulk_max_bytes: 104857600\n";
     let mut agent = Agent::start(
         dir.path(),
         &es_config(&moto.endpoint, &queue.url, &server, dir.path(), extra),
     );
-    wait_until(Duration::from_secs(60), "every event stored, responses held", || {
-        server.count() >= total
-    })
+    wait_until(
+        Duration::from_secs(60),
+        "every event stored, responses held",
+        || server.count() >= total,
+    )
     .await;
     // Stored, but not yet acknowledged by the server: nothing deleted,
     // every message still in flight (and kept so by the heartbeat).
     for _ in 0..3 {
-        assert_eq!(aws.depth(&queue.url).await, (0, objects as u64), "log:\n{}", agent.log());
-        assert_eq!(metric(&agent.metrics(), "loglift_sqs_messages_deleted_total"), 0.0);
+        assert_eq!(
+            aws.depth(&queue.url).await,
+            (0, objects as u64),
+            "log:\n{}",
+            agent.log()
+        );
+        assert_eq!(
+            metric(&agent.metrics(), "loglift_sqs_messages_deleted_total"),
+            0.0
+        );
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     server.release();
@@ -75,14 +96,28 @@ async fn deletes_messages_only_after_the_bulk_server_stored_every_event() {
     assert_eq!(keys.len(), objects);
     assert_eq!(aws.depth(&queue.dlq_url).await, (0, 0));
     let metrics = agent.metrics();
-    assert_eq!(metric(&metrics, "loglift_sqs_messages_deleted_total"), objects as f64);
     assert_eq!(
-        metric(&metrics, "loglift_output_events_total{output=\"elasticsearch\",outcome=\"acked\"}"),
+        metric(&metrics, "loglift_sqs_messages_deleted_total"),
+        objects as f64
+    );
+    assert_eq!(
+        metric(
+            &metrics,
+            "loglift_output_events_total{outcome=\"acked\",output=\"elasticsearch\"}"
+        ),
         total as f64
     );
-    assert!(metric(&metrics, "loglift_output_bulk_requests_total{status=\"200\"}") >= 1.0);
+    assert!(
+        metric(
+            &metrics,
+            "loglift_output_bulk_requests_total{status=\"200\"}"
+        ) >= 1.0
+    );
     let status = http_get(agent.http_port, "/status");
-    assert!(status.contains("\"elasticsearch\"") && !status.contains("key1"), "{status}");
+    assert!(
+        status.contains("\"elasticsearch\"") && !status.contains("key1"),
+        "{status}"
+    );
     assert!(!agent.log().contains("key1"), "no secret in the log");
     assert!(agent.stop().success());
 }
@@ -107,7 +142,11 @@ async fn setup_elasticsearch_installs_the_templates_built_from_fields() {
         .arg(&config)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let expected = Command::new(env!("CARGO_BIN_EXE_loglift"))
         .args(["fields", "--format", "es-template"])
         .output()

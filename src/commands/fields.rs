@@ -34,7 +34,10 @@ pub fn run(dataset: Option<&str>, format: FieldsFormat) -> anyhow::Result<()> {
 /// The index template of every dataset of `sets` (or only of `dataset`),
 /// each with its name (`logs-aws.vpcflow`): what `loglift fields --format
 /// es-template` prints and `loglift setup elasticsearch` installs.
-pub fn es_templates(sets: &[FieldSet], dataset: Option<&str>) -> anyhow::Result<Vec<(String, Value)>> {
+pub fn es_templates(
+    sets: &[FieldSet],
+    dataset: Option<&str>,
+) -> anyhow::Result<Vec<(String, Value)>> {
     let no_ecs = FieldSet {
         dataset: "ecs".into(),
         fields: vec![],

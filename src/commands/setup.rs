@@ -28,7 +28,11 @@ pub fn elasticsearch(config: Option<&Path>) -> anyhow::Result<()> {
         })
         .collect();
     if outputs.is_empty() {
-        return Err(UsageError(format!("{}: no elasticsearch output configured", path.display())).into());
+        return Err(UsageError(format!(
+            "{}: no elasticsearch output configured",
+            path.display()
+        ))
+        .into());
     }
     let templates = es_templates(&field_sets()?, None)?;
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -96,7 +96,9 @@ impl SqsInput {
                     let delay = Duration::from_millis(500 * 2u64.pow(failures.min(6)));
                     let error = crate::aws::error_summary(&e);
                     error!(queue = %self.config.queue_url, error = %error, retry_in = ?delay, "ReceiveMessage failed");
-                    self.reader.status.poll_failed(format!("ReceiveMessage: {error}"));
+                    self.reader
+                        .status
+                        .poll_failed(format!("ReceiveMessage: {error}"));
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         () = shutdown.cancelled() => break,

@@ -18,8 +18,8 @@ use tracing::{error, info};
 
 use crate::config::OutputConfig;
 use crate::metrics;
-use crate::status::{self, OutputStatus};
 use crate::pipeline::Batch;
+use crate::status::{self, OutputStatus};
 
 /// A batch on its way to the outputs, with the acknowledgement to fire once stored.
 #[derive(Debug)]
@@ -81,9 +81,9 @@ impl Output {
         Ok(match config {
             OutputConfig::Stdout {} => Output::Stdout(std::io::stdout()),
             OutputConfig::File(f) => Output::File(file::FileOutput::open(f)?),
-            OutputConfig::Elasticsearch(es) => Output::Elasticsearch(Box::new(
-                elasticsearch::ElasticsearchOutput::open(es)?,
-            )),
+            OutputConfig::Elasticsearch(es) => {
+                Output::Elasticsearch(Box::new(elasticsearch::ElasticsearchOutput::open(es)?))
+            }
         })
     }
 
@@ -189,7 +189,9 @@ pub fn spawn(
                     if group.len() >= GROUP || events >= linger.events || bytes >= linger.bytes {
                         break;
                     }
-                    let next = waiter.block_on(tokio::time::timeout_at(deadline.into(), rx.recv()));
+                    let next = waiter.block_on(async {
+                        tokio::time::timeout_at(deadline.into(), rx.recv()).await
+                    });
                     match next {
                         Ok(Some(d)) => group.push(d),
                         Ok(None) | Err(_) => break,
@@ -237,7 +239,8 @@ fn store(
         };
         match &result {
             Ok(stored) => {
-                let plain = (events as u64).saturating_sub(stored.duplicates + stored.dead_lettered);
+                let plain =
+                    (events as u64).saturating_sub(stored.duplicates + stored.dead_lettered);
                 count("acked", plain);
                 if stored.duplicates > 0 {
                     count("duplicate", stored.duplicates);

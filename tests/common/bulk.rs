@@ -219,7 +219,10 @@ impl BulkServer {
 
     /// Answers the next `n` requests with `status` (storing nothing).
     pub fn fail_next(&self, n: usize, status: u16) {
-        self.shared.state().fail_next.extend(std::iter::repeat_n(status, n));
+        self.shared
+            .state()
+            .fail_next
+            .extend(std::iter::repeat_n(status, n));
     }
 
     /// Answers the next `n` items with 429 (storing nothing of them).
@@ -364,13 +367,21 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
                 .read_to_end(&mut out)
                 .map(|_| out)
         }
-        Some(other) => Err(std::io::Error::other(format!("unsupported encoding {other}"))),
+        Some(other) => Err(std::io::Error::other(format!(
+            "unsupported encoding {other}"
+        ))),
     };
     let response = {
         let mut state = shared.state();
         let response = match &body {
             Err(e) => error(400, "parse_exception", &format!("cannot decode body: {e}")),
-            Ok(body) => respond(&mut state, &request, authorization.as_deref(), content_type.as_deref(), body),
+            Ok(body) => respond(
+                &mut state,
+                &request,
+                authorization.as_deref(),
+                content_type.as_deref(),
+                body,
+            ),
         };
         let light = state.light;
         state.requests.push(Recorded {
@@ -378,7 +389,11 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
             authorization,
             content_encoding: encoding,
             wire_bytes: wire.len(),
-            body: if light { Vec::new() } else { body.unwrap_or_default() },
+            body: if light {
+                Vec::new()
+            } else {
+                body.unwrap_or_default()
+            },
             status: response.status().as_u16(),
         });
         response
@@ -402,7 +417,11 @@ fn respond(
 ) -> Response<Full<Bytes>> {
     if let Some(expected) = &state.auth {
         if authorization != Some(expected.as_str()) {
-            let mut r = error(401, "security_exception", "missing authentication credentials for REST request");
+            let mut r = error(
+                401,
+                "security_exception",
+                "missing authentication credentials for REST request",
+            );
             r.headers_mut().insert(
                 "www-authenticate",
                 "Basic realm=\"security\", ApiKey".parse().unwrap(),
@@ -420,7 +439,10 @@ fn respond(
     let (method, path) = request.split_once(' ').unwrap_or(("", ""));
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method, segments.as_slice()) {
-        ("GET", [""]) => reply(200, json!({"name": "bulk-test", "version": {"number": "8.15.0"}, "tagline": "You Know, for Search"})),
+        ("GET", [""]) => reply(
+            200,
+            json!({"name": "bulk-test", "version": {"number": "8.15.0"}, "tagline": "You Know, for Search"}),
+        ),
         ("PUT", ["_index_template", name]) => {
             let template: Result<Value, _> = serde_json::from_slice(body);
             match template {
@@ -428,12 +450,20 @@ fn respond(
                     state.templates.insert((*name).to_string(), t);
                     reply(200, json!({"acknowledged": true}))
                 }
-                _ => error(400, "action_request_validation_exception", "index patterns are missing"),
+                _ => error(
+                    400,
+                    "action_request_validation_exception",
+                    "index patterns are missing",
+                ),
             }
         }
         ("POST" | "PUT", ["_bulk"]) => bulk(state, None, content_type, body),
         ("POST" | "PUT", [index, "_bulk"]) => bulk(state, Some(*index), content_type, body),
-        _ => error(400, "illegal_argument_exception", &format!("no handler found for uri [{path}] and method [{method}]")),
+        _ => error(
+            400,
+            "illegal_argument_exception",
+            &format!("no handler found for uri [{path}] and method [{method}]"),
+        ),
     }
 }
 
@@ -448,15 +478,28 @@ fn bulk(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Response<Full<Bytes>> {
-    let mime = content_type.unwrap_or("").split(';').next().unwrap_or("").trim();
+    let mime = content_type
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim();
     if !matches!(mime, "application/json" | "application/x-ndjson") {
-        return error(406, "media_type_header_exception", &format!("Content-Type header [{mime}] is not supported"));
+        return error(
+            406,
+            "media_type_header_exception",
+            &format!("Content-Type header [{mime}] is not supported"),
+        );
     }
     if body.is_empty() {
         return error(400, "parse_exception", "request body is required");
     }
     if !body.ends_with(b"\n") {
-        return error(400, "illegal_argument_exception", "The bulk request must be terminated by a newline [\\n]");
+        return error(
+            400,
+            "illegal_argument_exception",
+            "The bulk request must be terminated by a newline [\\n]",
+        );
     }
     // Parse the whole body first: a malformed one is refused whole.
     let lines: Vec<&[u8]> = body[..body.len() - 1].split(|b| *b == b'\n').collect();
@@ -464,7 +507,13 @@ fn bulk(
     let mut n = 0;
     while n < lines.len() {
         let line_no = n + 1;
-        let malformed = |why: &str| error(400, "illegal_argument_exception", &format!("Malformed action/metadata line [{line_no}]: {why}"));
+        let malformed = |why: &str| {
+            error(
+                400,
+                "illegal_argument_exception",
+                &format!("Malformed action/metadata line [{line_no}]: {why}"),
+            )
+        };
         let Ok(Value::Object(action)) = serde_json::from_slice::<Value>(lines[n]) else {
             return malformed("expected START_OBJECT");
         };
@@ -475,18 +524,37 @@ fn bulk(
         let op = match name.as_str() {
             "create" => Op::Create,
             "index" => Op::Index,
-            other => return malformed(&format!("action [{other}] is not supported by this test server")),
+            other => {
+                return malformed(&format!(
+                    "action [{other}] is not supported by this test server"
+                ))
+            }
         };
         let Value::Object(meta) = meta else {
             return malformed("expected an object of metadata");
         };
-        if let Some(unknown) = meta.keys().find(|k| !matches!(k.as_str(), "_index" | "_id")) {
-            return error(400, "illegal_argument_exception", &format!("Action/metadata line [{line_no}] contains an unknown parameter [{unknown}]"));
+        if let Some(unknown) = meta
+            .keys()
+            .find(|k| !matches!(k.as_str(), "_index" | "_id"))
+        {
+            return error(
+                400,
+                "illegal_argument_exception",
+                &format!(
+                    "Action/metadata line [{line_no}] contains an unknown parameter [{unknown}]"
+                ),
+            );
         }
         let index = match (meta.get("_index"), default_index) {
             (Some(Value::String(i)), _) => i.clone(),
             (None, Some(i)) => i.to_string(),
-            _ => return error(400, "action_request_validation_exception", "Validation Failed: 1: index is missing;"),
+            _ => {
+                return error(
+                    400,
+                    "action_request_validation_exception",
+                    "Validation Failed: 1: index is missing;",
+                )
+            }
         };
         let id = match meta.get("_id") {
             None => None,
@@ -494,7 +562,11 @@ fn bulk(
             Some(_) => return malformed("_id must be a non-empty string"),
         };
         let Some(source) = lines.get(n + 1) else {
-            return error(400, "illegal_argument_exception", &format!("source is missing for the action on line [{line_no}]"));
+            return error(
+                400,
+                "illegal_argument_exception",
+                &format!("source is missing for the action on line [{line_no}]"),
+            );
         };
         actions.push((op, index, id, *source));
         n += 2;
@@ -516,7 +588,10 @@ fn bulk(
         match err {
             Some((kind, reason)) => {
                 errors = true;
-                result.insert("error".into(), json!({"type": kind, "reason": reason, "index": index}));
+                result.insert(
+                    "error".into(),
+                    json!({"type": kind, "reason": reason, "index": index}),
+                );
             }
             None => {
                 result.insert("_version".into(), json!(1));
@@ -536,9 +611,9 @@ fn valid_index_name(name: &str) -> bool {
         && !name.starts_with(['-', '_', '+'])
         && name != "."
         && name != ".."
-        && !name.chars().any(|c| {
-            c.is_uppercase() || c.is_whitespace() || "\\/*?\"<>|,#:".contains(c)
-        })
+        && !name
+            .chars()
+            .any(|c| c.is_uppercase() || c.is_whitespace() || "\\/*?\"<>|,#:".contains(c))
 }
 
 /// A data stream by the `logs-*-*` naming scheme.
@@ -550,28 +625,66 @@ type ItemResult = (u16, Option<(&'static str, String)>);
 
 fn item(state: &mut State, op: &Op, index: &str, id: Option<String>, source: &[u8]) -> ItemResult {
     if !valid_index_name(index) {
-        return (400, Some(("invalid_index_name_exception", format!("Invalid index name [{index}]"))));
+        return (
+            400,
+            Some((
+                "invalid_index_name_exception",
+                format!("Invalid index name [{index}]"),
+            )),
+        );
     }
     if is_data_stream(index) && !matches!(op, Op::Create) {
         return (400, Some(("illegal_argument_exception", format!("only write ops with an op_type of create are allowed in data streams [{index}]"))));
     }
     let Ok(Value::Object(doc)) = serde_json::from_slice::<Value>(source) else {
-        return (400, Some(("mapper_parsing_exception", "failed to parse: the source is not a JSON object".into())));
+        return (
+            400,
+            Some((
+                "mapper_parsing_exception",
+                "failed to parse: the source is not a JSON object".into(),
+            )),
+        );
     };
     if let Some(meta) = doc.keys().find(|k| k.starts_with('_')) {
-        return (400, Some(("mapper_parsing_exception", format!("Field [{meta}] is a metadata field and cannot be added inside a document."))));
+        return (
+            400,
+            Some((
+                "mapper_parsing_exception",
+                format!(
+                    "Field [{meta}] is a metadata field and cannot be added inside a document."
+                ),
+            )),
+        );
     }
     if is_data_stream(index) && !doc.contains_key("@timestamp") {
-        return (400, Some(("mapper_parsing_exception", "data stream timestamp field [@timestamp] is missing".into())));
+        return (
+            400,
+            Some((
+                "mapper_parsing_exception",
+                "data stream timestamp field [@timestamp] is missing".into(),
+            )),
+        );
     }
     if let Some(field) = &state.reject_field {
         if doc.contains_key(field) {
-            return (400, Some(("mapper_parsing_exception", format!("failed to parse field [{field}] of type [long]"))));
+            return (
+                400,
+                Some((
+                    "mapper_parsing_exception",
+                    format!("failed to parse field [{field}] of type [long]"),
+                )),
+            );
         }
     }
     if state.reject_items > 0 {
         state.reject_items -= 1;
-        return (429, Some(("es_rejected_execution_exception", "rejected execution (injected by the test)".into())));
+        return (
+            429,
+            Some((
+                "es_rejected_execution_exception",
+                "rejected execution (injected by the test)".into(),
+            )),
+        );
     }
     let id = id.unwrap_or_else(|| {
         state.next_id += 1;
@@ -580,12 +693,22 @@ fn item(state: &mut State, op: &Op, index: &str, id: Option<String>, source: &[u
     let key = (index.to_string(), id.clone());
     if state.docs.contains_key(&key) {
         if matches!(op, Op::Create) {
-            return (409, Some(("version_conflict_engine_exception", format!("[{id}]: version conflict, document already exists"))));
+            return (
+                409,
+                Some((
+                    "version_conflict_engine_exception",
+                    format!("[{id}]: version conflict, document already exists"),
+                )),
+            );
         }
     } else {
         state.order.push(key.clone());
     }
-    let source = if state.light { Value::Null } else { Value::Object(doc) };
+    let source = if state.light {
+        Value::Null
+    } else {
+        Value::Object(doc)
+    };
     state.docs.insert(key, source);
     (201, None)
 }
@@ -608,21 +731,35 @@ pub struct TestPki {
 impl TestPki {
     /// Generates a fresh one.
     pub fn generate() -> TestPki {
-        use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+            KeyUsagePurpose,
+        };
         let ca_key = KeyPair::generate().unwrap();
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(DnType::CommonName, "loglift test CA");
-        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "loglift test CA");
+        ca_params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
         let ca = ca_params.self_signed(&ca_key).unwrap();
         let server_key = KeyPair::generate().unwrap();
-        let mut server_params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
-        server_params.distinguished_name.push(DnType::CommonName, "localhost");
+        let mut server_params =
+            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        server_params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
         server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         let server = server_params.signed_by(&server_key, &ca, &ca_key).unwrap();
         let client_key = KeyPair::generate().unwrap();
         let mut client_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        client_params.distinguished_name.push(DnType::CommonName, "loglift");
+        client_params
+            .distinguished_name
+            .push(DnType::CommonName, "loglift");
         client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         let client = client_params.signed_by(&client_key, &ca, &ca_key).unwrap();
         TestPki {
@@ -646,6 +783,10 @@ pub fn vpcflow_events(start: usize, n: usize) -> Vec<u8> {
         .arg(&path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }

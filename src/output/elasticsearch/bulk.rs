@@ -94,7 +94,10 @@ impl Prepared {
 
     fn add_event(&mut self, line: &[u8]) -> Result<(), NotAnObject> {
         let not_object = |e: &dyn std::fmt::Display| {
-            NotAnObject(format!("{e}: {}", String::from_utf8_lossy(&line[..line.len().min(200)])))
+            NotAnObject(format!(
+                "{e}: {}",
+                String::from_utf8_lossy(&line[..line.len().min(200)])
+            ))
         };
         let routing: Routing<'_> = serde_json::from_slice(line).map_err(|e| not_object(&e))?;
         let start = self.bulk.len();
@@ -155,7 +158,9 @@ impl Prepared {
 /// `logs`, its `event.dataset` (else `generic`) and `default`.
 fn names<'a>(r: &'a Routing<'a>) -> (Cow<'a, str>, Cow<'a, str>, Cow<'a, str>) {
     let ds = r.data_stream.as_ref();
-    let kind = ds.and_then(|d| d.kind.clone()).unwrap_or(Cow::Borrowed("logs"));
+    let kind = ds
+        .and_then(|d| d.kind.clone())
+        .unwrap_or(Cow::Borrowed("logs"));
     let dataset = ds
         .and_then(|d| d.dataset.clone())
         .or_else(|| r.event.as_ref().and_then(|e| e.dataset.clone()))
@@ -175,7 +180,10 @@ fn push_name(out: &mut Vec<u8>, part: &str) {
     for c in part.chars().flat_map(char::to_lowercase) {
         let bad = c.is_control()
             || c.is_whitespace()
-            || matches!(c, '-' | '\\' | '/' | '*' | '?' | '"' | '<' | '>' | '|' | ',' | '#' | ':');
+            || matches!(
+                c,
+                '-' | '\\' | '/' | '*' | '?' | '"' | '<' | '>' | '|' | ',' | '#' | ':'
+            );
         let text: &str = if bad { "_" } else { c.encode_utf8(&mut buf) };
         out.extend_from_slice(text.as_bytes());
     }
@@ -236,7 +244,10 @@ mod members {
                 fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                     f.write_str("a JSON object")
                 }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+                fn visit_map<A: MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Members<'de>, A::Error> {
                     let mut out = Vec::new();
                     while let Some(entry) = map.next_entry::<Cow<'de, str>, &'de RawValue>()? {
                         out.push(entry);
@@ -352,7 +363,12 @@ pub fn read_response(body: &[u8], sent: usize) -> Result<Option<Vec<ItemResult>>
 
 /// Cuts `todo` (item indexes) into bulk requests of at most `max_items`
 /// items and `max_bytes` bytes (an item larger than that goes alone).
-pub fn chunks(prepared: &Prepared, todo: &[usize], max_items: usize, max_bytes: usize) -> Vec<Vec<usize>> {
+pub fn chunks(
+    prepared: &Prepared,
+    todo: &[usize],
+    max_items: usize,
+    max_bytes: usize,
+) -> Vec<Vec<usize>> {
     let mut out = Vec::new();
     let mut current: Vec<usize> = Vec::new();
     let mut bytes = 0;
@@ -424,8 +440,14 @@ mod tests {
         assert_eq!(unsendable.len(), 2);
         assert_eq!(unsendable[0].0, b"[1,2]");
         let l = lines(&p);
-        assert_eq!(l[0], r#"{"create":{"_index":"logs-my_app_logs-default","_id":"x\"y"}}"#);
-        assert_eq!(l[1], r#"{"event":{"dataset":"My-App Logs"},"n":[1,{"@metadata":2}]}"#);
+        assert_eq!(
+            l[0],
+            r#"{"create":{"_index":"logs-my_app_logs-default","_id":"x\"y"}}"#
+        );
+        assert_eq!(
+            l[1],
+            r#"{"event":{"dataset":"My-App Logs"},"n":[1,{"@metadata":2}]}"#
+        );
         assert_eq!(l[2], r#"{"create":{"_index":"logs-generic-default"}}"#);
         assert_eq!(l[3], r#"{"n":1}"#);
         assert_eq!(p.len(), 2);
@@ -436,13 +458,21 @@ mod tests {
     fn responses_are_read_item_by_item() {
         let ok = br#"{"took":3,"errors":false,"items":[{"create":{"status":201}},{"create":{"status":201}}]}"#;
         assert_eq!(read_response(ok, 2).unwrap(), None);
-        assert!(matches!(read_response(ok, 3), Err(ResponseError::Count { got: 2, sent: 3 })));
+        assert!(matches!(
+            read_response(ok, 3),
+            Err(ResponseError::Count { got: 2, sent: 3 })
+        ));
         let mixed = br#"{"took":3,"errors":true,"items":[{"create":{"_index":"i","status":201}},{"create":{"status":409,"error":{"type":"version_conflict_engine_exception"}}},{"index":{"status":400,"error":{"type":"mapper_parsing_exception","reason":"x"}}},{"create":{"status":429,"error":{"type":"es_rejected_execution_exception"}}}]}"#;
         let items = read_response(mixed, 4).unwrap().unwrap();
         let outcomes: Vec<_> = items.iter().map(|i| ItemOutcome::of(i.status)).collect();
         assert_eq!(
             outcomes,
-            [ItemOutcome::Stored, ItemOutcome::Duplicate, ItemOutcome::Reject, ItemOutcome::Retry]
+            [
+                ItemOutcome::Stored,
+                ItemOutcome::Duplicate,
+                ItemOutcome::Reject,
+                ItemOutcome::Retry
+            ]
         );
         assert_eq!(
             items[2].error.as_deref(),
@@ -462,8 +492,15 @@ mod tests {
         assert_eq!(by_count.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4, 2]);
         let one = p.items[0].lines.len();
         let by_bytes = chunks(&p, &all, 100, one * 3);
-        assert_eq!(by_bytes.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 3, 1]);
-        assert_eq!(chunks(&p, &all, 100, 1).len(), 10, "an oversized item goes alone");
+        assert_eq!(
+            by_bytes.iter().map(Vec::len).collect::<Vec<_>>(),
+            [3, 3, 3, 1]
+        );
+        assert_eq!(
+            chunks(&p, &all, 100, 1).len(),
+            10,
+            "an oversized item goes alone"
+        );
         assert_eq!(contiguous(&p, &[1, 3]), None);
     }
 }

@@ -203,29 +203,30 @@ impl Client {
         let request = request
             .body(Full::new(body))
             .expect("a valid request: the URL was checked with the configuration");
-        let exchange = async {
-            let response = self.inner.http.request(request).await.map_err(|e| {
-                RequestError::Connection {
+        let exchange =
+            async {
+                let response = self.inner.http.request(request).await.map_err(|e| {
+                    RequestError::Connection {
+                        host: base.clone(),
+                        reason: causes(&e),
+                    }
+                })?;
+                let status = response.status();
+                let body = response
+                    .into_body()
+                    .collect()
+                    .await
+                    .map_err(|e| RequestError::Connection {
+                        host: base.clone(),
+                        reason: causes(&e),
+                    })?
+                    .to_bytes();
+                Ok(Response {
                     host: base.clone(),
-                    reason: causes(&e),
-                }
-            })?;
-            let status = response.status();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| RequestError::Connection {
-                    host: base.clone(),
-                    reason: causes(&e),
-                })?
-                .to_bytes();
-            Ok(Response {
-                host: base.clone(),
-                status,
-                body,
-            })
-        };
+                    status,
+                    body,
+                })
+            };
         let result = match tokio::time::timeout(self.inner.timeout, exchange).await {
             Ok(r) => r,
             Err(_) => Err(RequestError::Timeout {

@@ -72,7 +72,9 @@ impl DeadLetterFile {
             line.extend_from_slice(b",\"event\":");
             match serde_json::from_slice::<&RawValue>(&letter.event) {
                 Ok(raw) => line.extend_from_slice(raw.get().as_bytes()),
-                Err(_) => serde_json::to_writer(&mut line, &String::from_utf8_lossy(&letter.event))?,
+                Err(_) => {
+                    serde_json::to_writer(&mut line, &String::from_utf8_lossy(&letter.event))?
+                }
             }
             line.extend_from_slice(b"}\n");
             self.writer.write_all(&line)?;
@@ -107,8 +109,10 @@ mod tests {
         ])
         .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<serde_json::Value> =
-            text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0]["error"]["type"], "mapper_parsing_exception");
         assert_eq!(lines[0]["event"]["@metadata"]["_id"], "x");

@@ -110,13 +110,12 @@ impl ElasticsearchOutput {
     /// Checks the TLS files, builds the client and opens the dead-letter file.
     pub fn open(config: &ElasticsearchOutputConfig) -> Result<ElasticsearchOutput, OpenError> {
         let client = Client::new(config)?;
-        let dead_letters =
-            DeadLetterFile::open(&config.dead_letter_path).map_err(|source| {
-                OpenError::DeadLetter {
-                    path: config.dead_letter_path.display().to_string(),
-                    source,
-                }
-            })?;
+        let dead_letters = DeadLetterFile::open(&config.dead_letter_path).map_err(|source| {
+            OpenError::DeadLetter {
+                path: config.dead_letter_path.display().to_string(),
+                source,
+            }
+        })?;
         Ok(ElasticsearchOutput {
             config: config.clone(),
             client,
@@ -164,7 +163,8 @@ impl ElasticsearchOutput {
                 .build()
                 .expect("a runtime for the elasticsearch output")
         });
-        let mut report = runtime.block_on(deliver(&self.client, &self.config, prepared, &mut letters))?;
+        let mut report =
+            runtime.block_on(deliver(&self.client, &self.config, prepared, &mut letters))?;
         report.dead_lettered = letters.len() as u64;
         if !letters.is_empty() {
             warn!(events = letters.len(), path = %self.dead_letters.path().display(), "events refused by elasticsearch written to the dead-letter file");
