@@ -13,7 +13,7 @@
 //! output's own: preparing bulk bodies, gzip, HTTP, reading responses.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod common;
 
 use std::io::{BufRead, BufReader, Write};

@@ -224,6 +224,8 @@ pub struct CustomDatasetConfig {
 /// One output.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+// Read once at start: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum OutputConfig {
     /// NDJSON on standard output.
     Stdout {},

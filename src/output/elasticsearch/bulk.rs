@@ -149,7 +149,7 @@ impl Prepared {
     }
 
     /// The data stream item `i` goes to.
-    pub fn index(&self, i: usize) -> &str {
+    pub fn data_stream(&self, i: usize) -> &str {
         std::str::from_utf8(&self.bulk[self.items[i].index.clone()]).unwrap_or("")
     }
 }
@@ -426,7 +426,7 @@ mod tests {
         assert!(doc.get("@metadata").is_none());
         assert_eq!(doc["message"], "a \"quoted\" @metadata");
         assert_eq!(p.event(1), EVENT.as_bytes());
-        assert_eq!(p.index(0), "logs-aws.vpcflow-prod");
+        assert_eq!(p.data_stream(0), "logs-aws.vpcflow-prod");
         assert_eq!(contiguous(&p, &[0, 1]), Some(0..p.bulk.len()));
         assert_eq!(contiguous(&p, &[1]), Some(p.items[1].lines.clone()));
     }
