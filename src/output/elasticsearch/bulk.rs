@@ -99,7 +99,10 @@ impl Prepared {
                 String::from_utf8_lossy(&line[..line.len().min(200)])
             ))
         };
-        let routing: Routing<'_> = serde_json::from_slice(line).map_err(|e| not_object(&e))?;
+        let routing: Routing<'_> = match scan::routing(line) {
+            Some(r) => r,
+            None => serde_json::from_slice(line).map_err(|e| not_object(&e))?,
+        };
         let start = self.bulk.len();
         self.bulk.extend_from_slice(b"{\"create\":{\"_index\":\"");
         let index_start = self.bulk.len();
@@ -191,9 +194,23 @@ fn push_name(out: &mut Vec<u8>, part: &str) {
 
 /// Writes the JSON object `line` without its top-level `@metadata` member.
 ///
-/// The pipeline writes `@metadata` last, so the common case is cutting a
-/// known suffix; any other layout is rewritten member by member.
+/// The pipeline writes keys in sorted order, so `@metadata` (holding only
+/// `_id`) comes first: the common case is cutting a known prefix (or
+/// suffix); any other layout is rewritten member by member.
 fn write_without_metadata(out: &mut Vec<u8>, line: &[u8]) -> Result<(), serde_json::Error> {
+    const FIRST: &[u8] = b"{\"@metadata\":{\"_id\":\"";
+    if let Some(rest) = line.strip_prefix(FIRST) {
+        if let Some(quote) = memchr::memchr2(b'"', b'\\', rest) {
+            if rest[quote] == b'"' {
+                let after = &rest[quote + 1..];
+                if let Some(members) = after.strip_prefix(b"},") {
+                    out.push(b'{');
+                    out.extend_from_slice(members);
+                    return Ok(());
+                }
+            }
+        }
+    }
     const KEY: &[u8] = b",\"@metadata\":{\"_id\":\"";
     let trimmed = line.trim_ascii_end();
     if let Some(at) = memchr::memmem::rfind(trimmed, KEY) {
@@ -223,6 +240,120 @@ fn write_without_metadata(out: &mut Vec<u8>, line: &[u8]) -> Result<(), serde_js
     }
     out.push(b'}');
     Ok(())
+}
+
+mod scan {
+    //! A quick walk over the top-level members of an event: only the few
+    //! that route it are parsed; the others are skipped bracket by bracket
+    //! (strings with `memchr`). Anything unexpected returns `None`, and the
+    //! caller parses the line in full instead.
+
+    use super::{EventDataset, Metadata, Routing};
+
+    /// The routing members of the JSON object `line`.
+    pub(super) fn routing(line: &[u8]) -> Option<Routing<'_>> {
+        let mut routing = Routing {
+            data_stream: None,
+            event: None,
+            metadata: None,
+        };
+        let mut i = ws(line, 0);
+        if line.get(i) != Some(&b'{') {
+            return None;
+        }
+        i = ws(line, i + 1);
+        if line.get(i) == Some(&b'}') {
+            return (ws(line, i + 1) == line.len()).then_some(routing);
+        }
+        loop {
+            if line.get(i) != Some(&b'"') {
+                return None;
+            }
+            let key_end = string(line, i)?;
+            let key = &line[i + 1..key_end - 1];
+            i = ws(line, key_end);
+            if line.get(i) != Some(&b':') {
+                return None;
+            }
+            let start = ws(line, i + 1);
+            let end = value(line, start)?;
+            let raw = &line[start..end];
+            match key {
+                b"data_stream" => routing.data_stream = Some(serde_json::from_slice(raw).ok()?),
+                b"event" => {
+                    routing.event = Some(serde_json::from_slice::<EventDataset<'_>>(raw).ok()?)
+                }
+                b"@metadata" => {
+                    routing.metadata = Some(serde_json::from_slice::<Metadata<'_>>(raw).ok()?)
+                }
+                _ => {}
+            }
+            i = ws(line, end);
+            match line.get(i) {
+                Some(b',') => i = ws(line, i + 1),
+                Some(b'}') => return (ws(line, i + 1) == line.len()).then_some(routing),
+                _ => return None,
+            }
+        }
+    }
+
+    fn ws(b: &[u8], mut i: usize) -> usize {
+        while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        i
+    }
+
+    /// The index after the string starting at `i` (a `"`).
+    fn string(b: &[u8], i: usize) -> Option<usize> {
+        let mut j = i + 1;
+        loop {
+            let k = j + memchr::memchr2(b'"', b'\\', b.get(j..)?)?;
+            if b[k] == b'"' {
+                return Some(k + 1);
+            }
+            j = k + 2;
+        }
+    }
+
+    /// The index after the value starting at `i`.
+    fn value(b: &[u8], i: usize) -> Option<usize> {
+        match *b.get(i)? {
+            b'"' => string(b, i),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                let mut j = i;
+                while j < b.len() {
+                    match b[j] {
+                        b'"' => {
+                            j = string(b, j)?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return Some(j + 1);
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                None
+            }
+            _ => {
+                let mut j = i;
+                while j < b.len()
+                    && !matches!(b[j], b',' | b'}' | b']')
+                    && !b[j].is_ascii_whitespace()
+                {
+                    j += 1;
+                }
+                (j > i).then_some(j)
+            }
+        }
+    }
 }
 
 mod members {
@@ -432,6 +563,19 @@ mod tests {
     }
 
     #[test]
+    fn metadata_first_as_the_pipeline_writes_it_is_cut_off() {
+        let mut p = Prepared::default();
+        let line = br#"{"@metadata":{"_id":"abc"},"@timestamp":"t","data_stream":{"dataset":"d","namespace":"n","type":"logs"},"m":"},"}"#;
+        assert!(p.add(line).is_empty());
+        let l = lines(&p);
+        assert_eq!(l[0], r#"{"create":{"_index":"logs-d-n","_id":"abc"}}"#);
+        assert_eq!(
+            l[1],
+            r#"{"@timestamp":"t","data_stream":{"dataset":"d","namespace":"n","type":"logs"},"m":"},"}"#
+        );
+    }
+
+    #[test]
     fn metadata_anywhere_is_removed_and_names_are_made_valid() {
         let mut p = Prepared::default();
         let unsendable = p.add(
@@ -452,6 +596,38 @@ mod tests {
         assert_eq!(l[3], r#"{"n":1}"#);
         assert_eq!(p.len(), 2);
         assert_eq!(p.event(1), br#"{"n":1}"#);
+    }
+
+    #[test]
+    fn the_quick_walk_agrees_with_a_full_parse_or_gives_up() {
+        let lines = [
+            EVENT,
+            r#"{"@metadata":{"_id":"i"},"a":[1,{"b":"}\"]"}],"event":{"dataset":"x","k":[]},"z":null}"#,
+            r#" { "data_stream" : {"dataset":"d"} , "n" : -1.5e3 } "#,
+            "{}",
+        ];
+        for line in lines {
+            let quick = scan::routing(line.as_bytes()).expect(line);
+            let full: Routing<'_> = serde_json::from_str(line).unwrap();
+            assert_eq!(names(&quick), names(&full), "{line}");
+            let id = |r: &Routing<'_>| {
+                r.metadata
+                    .as_ref()
+                    .and_then(|m| m.id.as_deref().map(str::to_string))
+            };
+            assert_eq!(id(&quick), id(&full), "{line}");
+        }
+        for bad in [
+            "",
+            "[1]",
+            "{\"a\":",
+            "{\"a\":1",
+            "{\"a\":1}x",
+            "{\"a\" 1}",
+            "{\"a\":{\"b\":\"}",
+        ] {
+            assert!(scan::routing(bad.as_bytes()).is_none(), "{bad}");
+        }
     }
 
     #[test]
