@@ -51,6 +51,23 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Prepare a destination for the agent's events.
+    Setup {
+        /// What to prepare.
+        #[command(subcommand)]
+        target: SetupTarget,
+    },
+}
+
+/// What `loglift setup` prepares.
+#[derive(Debug, Subcommand)]
+pub enum SetupTarget {
+    /// Install the index templates built from `fields/` on every `elasticsearch` output's cluster.
+    Elasticsearch {
+        /// Configuration file (default /etc/loglift/loglift.yml, else ./config/loglift.yml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 /// Arguments of `loglift parse`.
@@ -135,6 +152,9 @@ pub fn main() -> ExitCode {
             };
             commands::modules::run(&action, args.config.as_deref())
         }
+        Command::Setup {
+            target: SetupTarget::Elasticsearch { config },
+        } => commands::setup::elasticsearch(config.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -287,11 +287,15 @@ pub struct CustomDatasetConfig {
 /// One output.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+// Read once at start: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum OutputConfig {
     /// NDJSON on standard output.
     Stdout {},
     /// NDJSON to a file, rotated by size.
     File(FileOutputConfig),
+    /// Documents into Elasticsearch or OpenSearch data streams (bulk API).
+    Elasticsearch(ElasticsearchOutputConfig),
 }
 
 /// The `file` output.
@@ -313,6 +317,232 @@ fn default_rotate_bytes() -> u64 {
 }
 fn default_keep_files() -> usize {
     7
+}
+
+/// A secret configuration value (password, API key): never shown by
+/// `Debug`, so neither logs nor error messages can print it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// A secret holding `value`.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Compression of request bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compression {
+    /// gzip (`Content-Encoding: gzip`), fastest level.
+    #[default]
+    Gzip,
+    /// Bodies sent as they are.
+    None,
+}
+
+/// TLS settings of an HTTPS connection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM file of the certificate authorities to trust instead of the system's.
+    #[serde(default)]
+    pub ca: Option<PathBuf>,
+    /// PEM file of a client certificate (chain) to present; needs `key`.
+    #[serde(default)]
+    pub certificate: Option<PathBuf>,
+    /// PEM file of the client certificate's private key.
+    #[serde(default)]
+    pub key: Option<PathBuf>,
+    /// Verify the server's certificate and name (default true). `false` is for tests only.
+    #[serde(default = "default_true")]
+    pub verify: bool,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            ca: None,
+            certificate: None,
+            key: None,
+            verify: true,
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// The `elasticsearch` output (Elasticsearch or OpenSearch).
+///
+/// Events go with the bulk API to the data stream
+/// `<data_stream.type>-<data_stream.dataset>-<data_stream.namespace>`
+/// (`logs-aws.vpcflow-default`), as `create` actions whose `_id` is the
+/// event's deterministic id, so a redelivered object never duplicates a
+/// document.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElasticsearchOutputConfig {
+    /// Base URLs (`https://es1.example.com:9200`), used in turn; a failing one is skipped for `host_cooldown`.
+    pub hosts: Vec<String>,
+    /// User of HTTP basic authentication (with `password`).
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Password of `username`.
+    #[serde(default)]
+    pub password: Option<Secret>,
+    /// API key: `id:api_key`, or the base64 `encoded` form Elasticsearch returns.
+    #[serde(default)]
+    pub api_key: Option<Secret>,
+    /// TLS settings for `https://` hosts.
+    #[serde(default)]
+    pub tls: TlsConfig,
+    /// Compression of request bodies.
+    #[serde(default)]
+    pub compression: Compression,
+    /// Most events in one bulk request.
+    #[serde(default = "default_bulk_max_size")]
+    pub bulk_max_size: usize,
+    /// Most bytes (uncompressed) in one bulk request.
+    #[serde(default = "default_bulk_max_bytes")]
+    pub bulk_max_bytes: usize,
+    /// Longest a batch waits for more events to fill a bulk request; 0 sends at once.
+    #[serde(default = "default_flush_interval", with = "humantime_serde")]
+    pub flush_interval: Duration,
+    /// Bulk requests in flight at once.
+    #[serde(default = "default_es_workers")]
+    pub workers: usize,
+    /// Time limit of one request.
+    #[serde(default = "default_es_timeout", with = "humantime_serde")]
+    pub timeout: Duration,
+    /// Retries of a failing request or item (429, 5xx, connection errors)
+    /// before its batch fails and is left to its input's redelivery.
+    #[serde(default = "default_max_retries")]
+    pub max_retries: u32,
+    /// First delay before a retry; doubles with each retry, with jitter.
+    #[serde(default = "default_backoff_init", with = "humantime_serde")]
+    pub backoff_init: Duration,
+    /// Longest delay between retries.
+    #[serde(default = "default_backoff_max", with = "humantime_serde")]
+    pub backoff_max: Duration,
+    /// How long a host that failed (connection error, 5xx) is skipped while others are left.
+    #[serde(default = "default_host_cooldown", with = "humantime_serde")]
+    pub host_cooldown: Duration,
+    /// NDJSON file of the events Elasticsearch refused (e.g. mapping errors), each with the error.
+    #[serde(default = "default_dead_letter_path")]
+    pub dead_letter_path: PathBuf,
+}
+
+fn default_bulk_max_size() -> usize {
+    5000
+}
+fn default_bulk_max_bytes() -> usize {
+    10 << 20
+}
+fn default_flush_interval() -> Duration {
+    Duration::from_secs(1)
+}
+fn default_es_workers() -> usize {
+    2
+}
+fn default_es_timeout() -> Duration {
+    Duration::from_secs(90)
+}
+fn default_max_retries() -> u32 {
+    10
+}
+fn default_backoff_init() -> Duration {
+    Duration::from_secs(1)
+}
+fn default_backoff_max() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_host_cooldown() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_dead_letter_path() -> PathBuf {
+    PathBuf::from("/var/lib/loglift/elasticsearch-dead-letter.ndjson")
+}
+
+impl ElasticsearchOutputConfig {
+    /// A configuration with every default, sending to `hosts`.
+    pub fn new(hosts: Vec<String>) -> Self {
+        ElasticsearchOutputConfig {
+            hosts,
+            username: None,
+            password: None,
+            api_key: None,
+            tls: TlsConfig::default(),
+            compression: Compression::default(),
+            bulk_max_size: default_bulk_max_size(),
+            bulk_max_bytes: default_bulk_max_bytes(),
+            flush_interval: default_flush_interval(),
+            workers: default_es_workers(),
+            timeout: default_es_timeout(),
+            max_retries: default_max_retries(),
+            backoff_init: default_backoff_init(),
+            backoff_max: default_backoff_max(),
+            host_cooldown: default_host_cooldown(),
+            dead_letter_path: default_dead_letter_path(),
+        }
+    }
+
+    /// Why this configuration cannot work, if it cannot.
+    pub fn problem(&self) -> Option<String> {
+        if self.hosts.is_empty() {
+            return Some("elasticsearch output: `hosts` needs at least one URL".into());
+        }
+        for host in &self.hosts {
+            let uri: Result<http::Uri, _> = host.parse();
+            let ok = uri.as_ref().is_ok_and(|u| {
+                matches!(u.scheme_str(), Some("http" | "https"))
+                    && u.host().is_some()
+                    && u.query().is_none()
+            });
+            if !ok {
+                return Some(format!(
+                    "elasticsearch output: host `{host}` is not an http:// or https:// URL"
+                ));
+            }
+            if uri.is_ok_and(|u| u.authority().is_some_and(|a| a.as_str().contains('@'))) {
+                return Some("elasticsearch output: put credentials in `username`/`password` or `api_key`, not in a host URL".into());
+            }
+        }
+        if self.username.is_some() != self.password.is_some() {
+            return Some("elasticsearch output: `username` and `password` go together".into());
+        }
+        if self.api_key.is_some() && self.username.is_some() {
+            return Some(
+                "elasticsearch output: set `api_key` or `username`/`password`, not both".into(),
+            );
+        }
+        if self.tls.certificate.is_some() != self.tls.key.is_some() {
+            return Some(
+                "elasticsearch output: `tls.certificate` and `tls.key` go together".into(),
+            );
+        }
+        if self.workers == 0 || self.bulk_max_size == 0 || self.bulk_max_bytes == 0 {
+            return Some(
+                "elasticsearch output: `workers`, `bulk_max_size` and `bulk_max_bytes` must be at least 1"
+                    .into(),
+            );
+        }
+        None
+    }
 }
 
 /// The HTTP server.
@@ -439,6 +669,13 @@ impl Config {
             return Err(invalid(
                 "cloudwatch: requests_per_second must be 0 (no limit) or positive".into(),
             ));
+        }
+        for output in &self.outputs {
+            if let OutputConfig::Elasticsearch(es) = output {
+                if let Some(problem) = es.problem() {
+                    return Err(invalid(problem));
+                }
+            }
         }
         for input in &self.inputs {
             if let InputConfig::Sqs(s) = input {
@@ -715,6 +952,98 @@ mod tests {
             substitute_env(commented, Path::new("f")).unwrap(),
             "a: 1 # ${LOGLIFT_SURELY_UNSET_VAR}\n# b: ${LOGLIFT_SURELY_UNSET_VAR}\nc: '#x'\n"
         );
+    }
+
+    #[test]
+    fn elasticsearch_output_has_defaults_and_hides_its_secrets() {
+        let c = parse(
+            "outputs:\n  - type: elasticsearch\n    hosts: [https://es1:9200, http://es2:9200/prefix]\n    username: loglift\n    password: hunter2\n    tls:\n      ca: /etc/ca.pem\n",
+        )
+        .unwrap();
+        let OutputConfig::Elasticsearch(es) = &c.outputs[0] else {
+            panic!("elasticsearch output")
+        };
+        assert_eq!(es.hosts.len(), 2);
+        assert_eq!(es.compression, Compression::Gzip);
+        assert_eq!(es.bulk_max_size, 5000);
+        assert!(es.tls.verify);
+        assert_eq!(es.password.as_ref().map(Secret::expose), Some("hunter2"));
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn the_documented_elasticsearch_output_parses_with_every_option() {
+        // The commented block of config/loglift.yml, uncommented.
+        let doc = include_str!("../config/loglift.yml");
+        let block: String = doc
+            .lines()
+            .skip_while(|l| !l.starts_with("  #- type: elasticsearch"))
+            .take_while(|l| l.starts_with("  #"))
+            .filter(|l| !l.trim_start_matches("  #").trim_start().starts_with('#'))
+            // The credentials are alternatives: keep username/password.
+            .filter(|l| !l.contains("api_key:"))
+            .map(|l| format!("  {}\n", &l[3..]).replace("${LOGLIFT_ES_PASSWORD:-}", "secret"))
+            .collect();
+        assert!(block.contains("dead_letter_path"), "{block}");
+        let c = parse(&format!("outputs:\n{block}")).unwrap();
+        let OutputConfig::Elasticsearch(es) = &c.outputs[0] else {
+            panic!("elasticsearch output")
+        };
+        let d = ElasticsearchOutputConfig::new(es.hosts.clone());
+        assert_eq!(
+            (
+                es.bulk_max_size,
+                es.bulk_max_bytes,
+                es.workers,
+                es.max_retries
+            ),
+            (d.bulk_max_size, d.bulk_max_bytes, d.workers, d.max_retries)
+        );
+        assert_eq!(
+            (
+                es.flush_interval,
+                es.timeout,
+                es.backoff_init,
+                es.backoff_max,
+                es.host_cooldown
+            ),
+            (
+                d.flush_interval,
+                d.timeout,
+                d.backoff_init,
+                d.backoff_max,
+                d.host_cooldown
+            )
+        );
+        assert_eq!(
+            (es.compression, es.tls.verify),
+            (d.compression, d.tls.verify)
+        );
+        assert_eq!(es.dead_letter_path, d.dead_letter_path);
+    }
+
+    #[test]
+    fn elasticsearch_output_is_checked() {
+        for (yaml, why) in [
+            ("hosts: []", "at least one"),
+            ("hosts: [es:9200]", "not an http"),
+            ("hosts: ['https://u:p@es:9200']", "not in a host URL"),
+            ("hosts: [http://es]\n    username: u", "go together"),
+            (
+                "hosts: [http://es]\n    api_key: k\n    username: u\n    password: p",
+                "not both",
+            ),
+            ("hosts: [http://es]\n    compresion: gzip", "unknown field"),
+        ] {
+            let err = parse(&format!("outputs:\n  - type: elasticsearch\n    {yaml}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(why), "{yaml}: {err}");
+        }
     }
 
     #[test]

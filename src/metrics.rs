@@ -95,12 +95,31 @@ pub static PARSE_ERRORS: LazyLock<IntCounterVec> = LazyLock::new(|| {
         &["dataset"],
     )
 });
-/// Events handed to outputs, by output and outcome (`acked`, `failed`).
+/// Events handed to outputs, by output and outcome: `acked` (stored),
+/// `duplicate` (already stored: Elasticsearch 409 on create),
+/// `dead_lettered` (refused, kept in the dead-letter file), `failed` (left
+/// to the inputs' redelivery).
 pub static OUTPUT_EVENTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     counter_vec(
         "loglift_output_events_total",
-        "Events written by outputs, by output and outcome.",
+        "Events handed to outputs, by output and outcome (acked, duplicate, dead_lettered, failed).",
         &["output", "outcome"],
+    )
+});
+/// Elasticsearch bulk requests answered, by HTTP status (`error`: no answer).
+pub static OUTPUT_BULK_REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "loglift_output_bulk_requests_total",
+        "Elasticsearch bulk requests, by HTTP status of the answer (error: connection error or timeout).",
+        &["status"],
+    )
+});
+/// Requests sent again after a 429, a 5xx, a connection error or retryable items.
+pub static OUTPUT_RETRIES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "loglift_output_retries_total",
+        "Requests sent again (after a 429, a 5xx, a connection error, or with the retryable items of a response), by output.",
+        &["output"],
     )
 });
 /// Batches written, by output.
@@ -117,8 +136,12 @@ pub static OUTPUT_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
         HistogramVec::new(
             HistogramOpts::new(
                 "loglift_output_latency_seconds",
-                "Time to write and commit a group of batches, by output.",
-            ),
+                "Time to write and commit a group of batches (for elasticsearch: until every event is stored or dead-lettered), by output.",
+            )
+            .buckets(vec![
+                0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+                300.0,
+            ]),
             &["output"],
         )
         .expect("valid metric"),
@@ -213,6 +236,8 @@ pub fn init() {
     LazyLock::force(&OUTPUT_EVENTS);
     LazyLock::force(&OUTPUT_BATCHES);
     LazyLock::force(&OUTPUT_LATENCY);
+    LazyLock::force(&OUTPUT_BULK_REQUESTS);
+    LazyLock::force(&OUTPUT_RETRIES);
     LazyLock::force(&OBJECTS_IN_FLIGHT);
     LazyLock::force(&EVENT_LAG);
     LazyLock::force(&CLOUDWATCH_REQUESTS);

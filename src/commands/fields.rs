@@ -9,8 +9,55 @@ use crate::schema::{field_sets, FieldDef, FieldSet};
 /// Runs `loglift fields`.
 pub fn run(dataset: Option<&str>, format: FieldsFormat) -> anyhow::Result<()> {
     let sets = field_sets()?;
-    let ecs = sets.iter().find(|s| s.dataset == "ecs").cloned();
-    let chosen: Vec<&FieldSet> = match dataset {
+    let chosen = choose(&sets, dataset)?;
+    let out = match format {
+        FieldsFormat::Markdown => chosen
+            .iter()
+            .map(|s| markdown(s))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        FieldsFormat::Json => serde_json::to_string_pretty(&chosen)?,
+        FieldsFormat::EsTemplate => {
+            let templates: Map<String, Value> = es_templates(&sets, dataset)?.into_iter().collect();
+            match (dataset, templates.len()) {
+                (Some(_), 1) => {
+                    serde_json::to_string_pretty(templates.values().next().expect("one template"))?
+                }
+                _ => serde_json::to_string_pretty(&templates)?,
+            }
+        }
+    };
+    println!("{out}");
+    Ok(())
+}
+
+/// The index template of every dataset of `sets` (or only of `dataset`),
+/// each with its name (`logs-aws.vpcflow`): what `loglift fields --format
+/// es-template` prints and `loglift setup elasticsearch` installs.
+pub fn es_templates(
+    sets: &[FieldSet],
+    dataset: Option<&str>,
+) -> anyhow::Result<Vec<(String, Value)>> {
+    let no_ecs = FieldSet {
+        dataset: "ecs".into(),
+        fields: vec![],
+    };
+    let ecs = sets.iter().find(|s| s.dataset == "ecs").unwrap_or(&no_ecs);
+    Ok(choose(sets, dataset)?
+        .iter()
+        .filter(|s| s.dataset != "ecs")
+        .map(|s| {
+            (
+                template_name(&s.dataset),
+                index_template(&s.dataset, &ecs.fields, &s.fields),
+            )
+        })
+        .collect())
+}
+
+/// The field sets of `dataset`, or all of them.
+fn choose<'s>(sets: &'s [FieldSet], dataset: Option<&str>) -> anyhow::Result<Vec<&'s FieldSet>> {
+    Ok(match dataset {
         Some(name) => {
             let set = sets.iter().find(|s| s.dataset == name).ok_or_else(|| {
                 let known: Vec<_> = sets
@@ -26,39 +73,7 @@ pub fn run(dataset: Option<&str>, format: FieldsFormat) -> anyhow::Result<()> {
             vec![set]
         }
         None => sets.iter().collect(),
-    };
-    let out = match format {
-        FieldsFormat::Markdown => chosen
-            .iter()
-            .map(|s| markdown(s))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        FieldsFormat::Json => serde_json::to_string_pretty(&chosen)?,
-        FieldsFormat::EsTemplate => {
-            let ecs = ecs.unwrap_or(FieldSet {
-                dataset: "ecs".into(),
-                fields: vec![],
-            });
-            let templates: Map<String, Value> = chosen
-                .iter()
-                .filter(|s| s.dataset != "ecs")
-                .map(|s| {
-                    (
-                        template_name(&s.dataset),
-                        index_template(&s.dataset, &ecs.fields, &s.fields),
-                    )
-                })
-                .collect();
-            match (dataset, templates.len()) {
-                (Some(_), 1) => {
-                    serde_json::to_string_pretty(templates.values().next().expect("one template"))?
-                }
-                _ => serde_json::to_string_pretty(&templates)?,
-            }
-        }
-    };
-    println!("{out}");
-    Ok(())
+    })
 }
 
 fn markdown(set: &FieldSet) -> String {

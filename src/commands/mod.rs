@@ -6,3 +6,4 @@ pub mod fields;
 pub mod modules;
 pub mod parse;
 pub mod run;
+pub mod setup;

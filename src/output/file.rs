@@ -75,7 +75,7 @@ impl FileOutput {
 /// A process killed mid-write can leave a partial last line; it was never
 /// acknowledged (its batch is delivered again), so it is cut off before
 /// appending, keeping every line a whole event.
-fn drop_torn_tail(path: &Path) -> io::Result<()> {
+pub(crate) fn drop_torn_tail(path: &Path) -> io::Result<()> {
     use std::io::{Read, Seek, SeekFrom};
     let mut file = match OpenOptions::new().read(true).write(true).open(path) {
         Ok(f) => f,

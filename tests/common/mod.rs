@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
 
+pub mod bulk;
+
 /// Credentials moto accepts.
 pub const KEY_ID: &str = "testing";
 /// Secret of [`KEY_ID`].
