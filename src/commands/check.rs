@@ -27,11 +27,12 @@ use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use crate::aws::{self, ErrorInfo};
 use crate::cli::UsageError;
 use crate::config::{
-    AwsSettings, Config, FileOutputConfig, InputConfig, Module, ModuleFile, OutputConfig,
-    S3PollInputConfig, SqsInputConfig,
+    AwsSettings, Config, ElasticsearchOutputConfig, FileOutputConfig, InputConfig, Module,
+    ModuleFile, OutputConfig, S3PollInputConfig, SqsInputConfig,
 };
 use crate::dataset::Registry;
 use crate::input::notification::{self, Notification};
+use crate::output::elasticsearch::client::Client;
 
 /// Longest wait for one AWS call (retries included).
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -74,7 +75,7 @@ pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
             check_input(&mut report, input, &config.aws).await;
         }
         for output in &config.outputs {
-            check_output(&mut report, output);
+            check_output(&mut report, output).await;
         }
         for module in modules.iter().filter(|m| m.enabled) {
             check_module(&mut report, module, &config.aws).await;
@@ -170,13 +171,43 @@ pub async fn check_input(report: &mut Report, input: &InputConfig, defaults: &Aw
 }
 
 /// The checks of one output.
-pub fn check_output(report: &mut Report, output: &OutputConfig) {
+pub async fn check_output(report: &mut Report, output: &OutputConfig) {
     match output {
         OutputConfig::Stdout {} => {
             report.section("output stdout");
             report.record("writable", Outcome::Pass("standard output".into()));
         }
         OutputConfig::File(c) => check_file_output(report, c),
+        OutputConfig::Elasticsearch(c) => check_elasticsearch(report, c).await,
+    }
+}
+
+/// Every host of an Elasticsearch output answers `GET /` with the
+/// configured credentials (a 401 or 403 means they were refused).
+async fn check_elasticsearch(report: &mut Report, config: &ElasticsearchOutputConfig) {
+    report.section("output elasticsearch");
+    let client = match Client::new(config) {
+        Ok(c) => c,
+        Err(e) => {
+            report.record("client", Outcome::Fail(e.to_string()));
+            return;
+        }
+    };
+    for _ in 0..client.hosts() {
+        let outcome = match client.get("/").await {
+            Ok(r) if r.status.is_success() => {
+                Outcome::Pass(format!("{}: HTTP {}", r.host, r.status))
+            }
+            Ok(r) if r.status.as_u16() == 401 || r.status.as_u16() == 403 => Outcome::Fail(format!(
+                "{}: HTTP {}: the credentials were refused: check username/password or api_key ({})",
+                r.host,
+                r.status,
+                r.excerpt()
+            )),
+            Ok(r) => Outcome::Fail(format!("{}: HTTP {}: {}", r.host, r.status, r.excerpt())),
+            Err(e) => Outcome::Fail(e.to_string()),
+        };
+        report.record("GET /", outcome);
     }
 }
 

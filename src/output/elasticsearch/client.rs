@@ -180,6 +180,18 @@ impl Client {
         Err(last.expect("at least one host"))
     }
 
+    /// `GET path` on the next host in turn (`loglift check` asks `/` of
+    /// each host: [`Client::hosts`] calls visit them all).
+    pub async fn get(&self, path: &str) -> Result<Response, RequestError> {
+        self.send(Method::GET, path, "application/json", Bytes::new(), false)
+            .await
+    }
+
+    /// How many hosts the output sends to.
+    pub fn hosts(&self) -> usize {
+        self.inner.hosts.len()
+    }
+
     async fn send(
         &self,
         method: Method,
