@@ -173,3 +173,60 @@ async fn setup_elasticsearch_installs_the_templates_built_from_fields() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_reports_each_host_and_refused_credentials() {
+    let _serial = serial().await;
+    let moto = Moto::start(&[]);
+    let aws = moto.clients().await;
+    let queue = aws.bucket_with_queue("logs", 3, false).await;
+    let server = BulkServer::start();
+    server.require_auth("Basic ZWxhc3RpYzpjaGFuZ2VtZQ==");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("loglift.yml");
+    let write = |password: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "aws:\n  region: {REGION}\n  endpoint: {}\n  force_path_style: true\n  access_key_id: {KEY_ID}\n  secret_access_key: {SECRET}\ninputs:\n  - type: sqs\n    queue_url: {}\noutputs:\n  - type: elasticsearch\n    hosts: [{}]\n    username: elastic\n    password: {password}\n    dead_letter_path: {}\nhttp:\n  listen: 127.0.0.1:{}\n",
+                moto.endpoint,
+                queue.url,
+                server.url(),
+                dir.path().join("dlq.ndjson").display(),
+                free_port()
+            ),
+        )
+        .unwrap()
+    };
+    let check = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_loglift"))
+            .args(["check", "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+
+    write("changeme");
+    let (code, stdout) = check();
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("PASS  GET /") && stdout.contains("HTTP 200"),
+        "{stdout}"
+    );
+
+    write("not-the-password");
+    let (code, stdout) = check();
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL  GET /") && stdout.contains("the credentials were refused"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("not-the-password"),
+        "the password is never printed: {stdout}"
+    );
+}
