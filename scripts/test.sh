@@ -16,8 +16,10 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --profile ci -- -D warnings
 
-step "build the binary"
-cargo build --profile ci --bin loglift
+step "build the binary and the tests"
+# One build for both: the binary built with the tests has the same features
+# as the one the end-to-end tests run, so nothing is compiled twice.
+cargo test --workspace --profile ci --no-run
 
 step "packaging: Debian package contents, systemd unit, Grafana dashboard"
 scripts/test-packaging.sh
