@@ -122,13 +122,7 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
     for (file, plan) in &metric_modules {
         let settings = plan.aws.or(&config.aws);
         let sdk = aws::sdk_config(&settings).await;
-        let regions = if plan.regions.is_empty() {
-            vec![sdk
-                .region()
-                .map_or_else(|| "us-east-1".to_string(), |r| r.to_string())]
-        } else {
-            plan.regions.clone()
-        };
+        let regions = plan.regions_or_default(&sdk);
         aws::check_credentials(&format!("metrics {file}"), &sdk, &settings).await;
         for region in regions {
             let poller = Poller::new(

@@ -233,6 +233,12 @@ pub struct S3PollInputConfig {
     /// Start listing after this key.
     #[serde(default)]
     pub start_after: Option<String>,
+    /// Failed attempts at one object before it is given up and recorded in
+    /// the dead-letter file beside the state (as an SQS queue's
+    /// `maxReceiveCount`); 0 retries for ever. Failures of the outputs do
+    /// not count: only an object that cannot be fetched or read.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
     /// Objects processed concurrently.
     #[serde(default = "default_workers")]
     pub workers: usize,
@@ -243,6 +249,9 @@ pub struct S3PollInputConfig {
 
 fn default_interval() -> Duration {
     Duration::from_secs(60)
+}
+fn default_max_attempts() -> u32 {
+    5
 }
 fn default_state_dir() -> PathBuf {
     PathBuf::from("/var/lib/loglift")

@@ -160,6 +160,100 @@ async fn polls_each_object_once(
     assert!(events.all.iter().all(|(k, _, _)| k.starts_with("hitlogs/")));
 }
 
+/// A polled object that cannot be read (a truncated gzip) is retried, then
+/// given up after `max_attempts`: recorded in the dead-letter file, counted,
+/// and passed by the watermark, while every other object is delivered and
+/// the state stays small.
+#[tokio::test(flavor = "multi_thread")]
+async fn polling_gives_up_a_broken_object_into_the_dead_letter_file() {
+    let _serial = serial().await;
+    let moto = Moto::start(&[]);
+    let s3 = moto.clients().await.s3;
+    s3.create_bucket().bucket("exports").send().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("events.ndjson");
+    let state = dir.path().join("state");
+    put_lines(&s3, 0..6).await;
+    let whole = gzip("a line that will never be read whole\n".repeat(200).as_str());
+    let truncated = &whole[..whole.len() / 2];
+    s3.put_object()
+        .bucket("exports")
+        .key("hitlogs/00002-broken.log")
+        .body(aws_sdk_s3::primitives::ByteStream::from(truncated.to_vec()))
+        .send()
+        .await
+        .unwrap();
+    let config = poll_config(
+        &moto.endpoint,
+        "exports",
+        "hitlogs/",
+        &state,
+        &out,
+        (KEY_ID, SECRET),
+    )
+    .replace("    workers: 8\n", "    workers: 8\n    max_attempts: 3\n");
+    let paths = [out.clone()];
+    let agent = Agent::start(&dir.path().join("a"), &config);
+    let dead_letter = |state: &std::path::Path| {
+        std::fs::read_dir(state)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().ends_with(".dead-letter.ndjson"))
+    };
+    wait_until(Duration::from_secs(60), "the broken object given up", || {
+        dead_letter(&state).is_some()
+    })
+    .await;
+    wait_until(Duration::from_secs(30), "every good object", || {
+        count_lines(&paths) >= 12
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let text = std::fs::read_to_string(dead_letter(&state).unwrap()).unwrap();
+    let entries: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 1, "given up once: {text}");
+    assert_eq!(entries[0]["key"], "hitlogs/00002-broken.log");
+    assert_eq!(entries[0]["bucket"], "exports");
+    assert_eq!(entries[0]["attempts"], 3);
+    assert!(
+        entries[0]["error"].as_str().unwrap().contains("00002-broken"),
+        "{text}"
+    );
+    let events = Events::read(&paths);
+    assert_eq!(events.len(), 12, "every good object, once");
+    assert!(events.duplicate_ids().is_empty());
+    let log = agent.log();
+    assert_eq!(
+        log.matches("object failed; retried on the next pass").count(),
+        2,
+        "two retries before giving up: {log}"
+    );
+    assert_eq!(
+        metric(
+            &agent.metrics(),
+            r#"loglift_s3_objects_total{dataset="test.lines",outcome="dead_lettered"}"#
+        ),
+        1.0
+    );
+    let state_file = std::fs::read_dir(&state)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state_file).unwrap()).unwrap();
+    assert_eq!(saved["watermark"], "hitlogs/00005.log", "{saved}");
+    assert_eq!(saved["done_above"], serde_json::json!([]), "{saved}");
+    assert!(saved.get("attempts").is_none(), "{saved}");
+}
+
 /// Uploads `hitlogs/<i>.log` (two lines each) for every `i`, 16 at a time.
 async fn put_lines(s3: &aws_sdk_s3::Client, range: std::ops::Range<usize>) {
     let mut uploads = tokio::task::JoinSet::new();

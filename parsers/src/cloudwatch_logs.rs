@@ -31,9 +31,7 @@
 use serde::Deserialize;
 
 use crate::json_record::JsonStr;
-use crate::{
-    check_options, time::Timestamp, Event, OptionError, Options, ParseError, Parser, Value,
-};
+use crate::{time::Timestamp, Event, OptionError, Options, ParseError, Parser, Value};
 
 /// Dataset name.
 pub const DATASET: &str = "aws.cloudwatch_logs";
@@ -42,8 +40,7 @@ pub const OPTIONS: &str = "";
 
 /// Builds the parser.
 pub fn build(options: &Options) -> Result<Box<dyn Parser>, OptionError> {
-    check_options(DATASET, options, OPTIONS)?;
-    Ok(Box::new(CloudWatchLogsParser))
+    crate::build_default::<CloudWatchLogsParser>(DATASET, options)
 }
 
 /// The `aws.cloudwatch_logs` parser; stateless.

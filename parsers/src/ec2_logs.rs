@@ -27,7 +27,7 @@
 //! message; a syslog line without `program: ` yields the host and message.
 
 use crate::time::Timestamp;
-use crate::{check_options, time, Event, OptionError, Options, ParseError, Parser};
+use crate::{time, Event, OptionError, Options, ParseError, Parser};
 
 /// Dataset name.
 pub const DATASET: &str = "aws.ec2_logs";
@@ -36,8 +36,7 @@ pub const OPTIONS: &str = "";
 
 /// Builds the parser.
 pub fn build(options: &Options) -> Result<Box<dyn Parser>, OptionError> {
-    check_options(DATASET, options, OPTIONS)?;
-    Ok(Box::new(Ec2LogsParser))
+    crate::build_default::<Ec2LogsParser>(DATASET, options)
 }
 
 /// Parses exported EC2 syslog lines; stateless.

@@ -34,7 +34,7 @@
 
 use crate::event::Value;
 use crate::time::Timestamp;
-use crate::{check_options, Event, OptionError, Options, ParseError, Parser};
+use crate::{Event, OptionError, Options, ParseError, Parser};
 
 /// Dataset name.
 pub const DATASET: &str = "aws.elb_logs";
@@ -43,8 +43,7 @@ pub const OPTIONS: &str = "";
 
 /// Builds the parser.
 pub fn build(options: &Options) -> Result<Box<dyn Parser>, OptionError> {
-    check_options(DATASET, options, OPTIONS)?;
-    Ok(Box::new(ElbParser))
+    crate::build_default::<ElbParser>(DATASET, options)
 }
 
 /// Parser for every ELB log variant (ALB access and connection logs, NLB TLS

@@ -237,6 +237,16 @@ pub fn check_options(
     }
 }
 
+/// Builds a parser that takes no options: checks that `options` is empty,
+/// then makes a default `P`.
+pub fn build_default<P: Parser + Default + 'static>(
+    dataset: &'static str,
+    options: &Options,
+) -> Result<Box<dyn Parser>, OptionError> {
+    check_options(dataset, options, "")?;
+    Ok(Box::<P>::default())
+}
+
 /// The event for a record that did not parse: the dataset's error, the
 /// original text, and nothing invented.
 pub fn error_event<'a>(record: &'a str, error: &ParseError) -> Event<'a> {

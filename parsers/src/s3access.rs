@@ -59,7 +59,7 @@ use std::net::IpAddr;
 use memchr::{memchr, memchr_iter};
 
 use crate::time::Timestamp;
-use crate::{check_options, user_agent, Event, OptionError, Options, ParseError, Parser, Value};
+use crate::{user_agent, Event, OptionError, Options, ParseError, Parser, Value};
 
 /// Dataset name.
 pub const DATASET: &str = "aws.s3access";
@@ -71,8 +71,7 @@ const MIN_FIELDS: usize = 10;
 
 /// Builds the parser.
 pub fn build(options: &Options) -> Result<Box<dyn Parser>, OptionError> {
-    check_options(DATASET, options, OPTIONS)?;
-    Ok(Box::new(S3AccessParser::default()))
+    crate::build_default::<S3AccessParser>(DATASET, options)
 }
 
 /// Parses S3 server access log lines; remembers recent user agents.

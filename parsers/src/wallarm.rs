@@ -50,9 +50,7 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Vis
 use serde_json::value::RawValue;
 
 use crate::json_record::parse_decimal;
-use crate::{
-    check_options, time::Timestamp, Event, OptionError, Options, ParseError, Parser, Value,
-};
+use crate::{time::Timestamp, Event, OptionError, Options, ParseError, Parser, Value};
 
 /// Dataset name.
 pub const DATASET: &str = "wallarm.hits";
@@ -61,8 +59,7 @@ pub const OPTIONS: &str = "";
 
 /// Builds the parser.
 pub fn build(options: &Options) -> Result<Box<dyn Parser>, OptionError> {
-    check_options(DATASET, options, OPTIONS)?;
-    Ok(Box::new(WallarmHitsParser))
+    crate::build_default::<WallarmHitsParser>(DATASET, options)
 }
 
 /// The `wallarm.hits` parser; stateless.

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
 
-use super::discovery::{ApiError, Clients};
+use super::discovery::{next_page, ApiError, Clients};
 use super::limit::Limits;
 use super::module::Statistic;
 use crate::aws::error_summary;
@@ -139,10 +139,7 @@ pub async fn fetch_batch(
                 message: error_summary(&e),
             })?;
         merge_results(page.metric_data_results(), first, &mut out);
-        token = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
+        token = next_page(page.next_token());
         if token.is_none() {
             break;
         }

@@ -98,6 +98,12 @@ where
     }
 }
 
+/// The token of the next page of a paginated AWS call: `None` (the last
+/// page) when the response has none, or an empty one, as some servers send.
+pub fn next_page(token: Option<&str>) -> Option<String> {
+    token.filter(|t| !t.is_empty()).map(str::to_string)
+}
+
 /// Every series of `namespace` (all pages); only those active in the last
 /// three hours when `recently_active`.
 pub async fn list_metrics(
@@ -145,10 +151,7 @@ pub async fn list_metrics(
                 dimensions,
             });
         }
-        token = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
+        token = next_page(page.next_token());
         if token.is_none() {
             break;
         }
@@ -207,10 +210,7 @@ pub async fn tagged_resources(
                 instance: None,
             });
         }
-        token = page
-            .pagination_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
+        token = next_page(page.pagination_token());
         if token.is_none() {
             break;
         }
@@ -272,10 +272,7 @@ pub async fn instances(
                 });
             }
         }
-        token = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
+        token = next_page(page.next_token());
         if token.is_none() {
             break;
         }

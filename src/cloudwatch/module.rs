@@ -950,6 +950,18 @@ impl MetricsModuleConfig {
 }
 
 impl ModulePlan {
+    /// The regions to poll: the module's own, else the default region of
+    /// `sdk` (its AWS settings), else `us-east-1`.
+    pub fn regions_or_default(&self, sdk: &aws_config::SdkConfig) -> Vec<String> {
+        if self.regions.is_empty() {
+            vec![sdk
+                .region()
+                .map_or_else(|| "us-east-1".to_string(), |r| r.to_string())]
+        } else {
+            self.regions.clone()
+        }
+    }
+
     /// Whether ListMetrics may ask for recently active metrics only
     /// (`RecentlyActive=PT3H`): when the whole window lies within the last three hours.
     pub fn recently_active(&self) -> bool {

@@ -232,13 +232,7 @@ pub async fn check_module(report: &mut Report, module: &ModuleFile, defaults: &A
         );
         return;
     };
-    let regions = if plan.regions.is_empty() {
-        vec![sdk
-            .region()
-            .map_or_else(|| "us-east-1".to_string(), |r| r.to_string())]
-    } else {
-        plan.regions.clone()
-    };
+    let regions = plan.regions_or_default(&sdk);
     let Some(namespace) = plan.namespaces.first().map(|n| n.namespace.as_str()) else {
         report.record(
             "cloudwatch:ListMetrics",

@@ -13,7 +13,7 @@ use super::notification::ObjectRef;
 use crate::dataset::Registry;
 use crate::metrics;
 use crate::output::Delivery;
-use crate::pipeline::{process_object, ObjectStats, Origin};
+use crate::pipeline::{process_object, ObjectStats, Origin, ProcessError};
 use crate::route::Route;
 use crate::status::InputStatus;
 
@@ -46,7 +46,7 @@ pub enum ObjectError {
         /// The AWS error.
         reason: String,
     },
-    /// Reading, decompressing or delivering the object failed.
+    /// Reading or decompressing the object failed.
     #[error("s3://{bucket}/{key}: {reason}")]
     Process {
         /// Bucket.
@@ -56,6 +56,25 @@ pub enum ObjectError {
         /// What failed.
         reason: String,
     },
+    /// The object was read, but the outputs did not store all its events:
+    /// the fault is downstream, not in the object.
+    #[error("s3://{bucket}/{key}: delivery failed: {reason}")]
+    Delivery {
+        /// Bucket.
+        bucket: String,
+        /// Key.
+        key: String,
+        /// What the outputs reported.
+        reason: String,
+    },
+}
+
+impl ObjectError {
+    /// Whether the object itself is at fault (it could not be fetched or
+    /// read), rather than the outputs.
+    pub fn is_object_fault(&self) -> bool {
+        !matches!(self, ObjectError::Delivery { .. })
+    }
 }
 
 /// Everything an object reader needs, shared by all workers.
@@ -83,6 +102,14 @@ impl ObjectReader {
             Err(e) => self.status.object_failed(e.to_string()),
         }
         result
+    }
+
+    /// The dataset label of `key` in metrics (`none` when no dataset matches).
+    pub fn dataset_label(&self, key: &str) -> String {
+        match self.registry.route(key) {
+            Route::Dataset(name) => name,
+            Route::Skip(_) | Route::Unknown => "none".to_string(),
+        }
     }
 
     async fn read_object(&self, object: &ObjectRef) -> Result<ObjectOutcome, ObjectError> {
@@ -189,21 +216,22 @@ impl ObjectReader {
                 Err(_) => delivery_error = Some("outputs stopped before acknowledging".into()),
             }
         }
-        let stats = match stats {
-            Ok(stats) => stats,
-            Err(e) => {
-                metrics::S3_OBJECTS
-                    .with_label_values(&[&dataset_name, "failed"])
-                    .inc();
-                return Err(fail(e.to_string()));
-            }
+        let undelivered = |reason: String| ObjectError::Delivery {
+            bucket: object.bucket.clone(),
+            key: object.key.clone(),
+            reason,
         };
-        if let Some(e) = delivery_error {
+        let failed = |error: ObjectError| {
             metrics::S3_OBJECTS
                 .with_label_values(&[&dataset_name, "failed"])
                 .inc();
-            return Err(fail(format!("delivery failed: {e}")));
-        }
+            Err(error)
+        };
+        let stats = match (stats, delivery_error) {
+            (Ok(stats), None) => stats,
+            (Err(ProcessError::Sink(e)), _) | (Ok(_), Some(e)) => return failed(undelivered(e)),
+            (Err(e), _) => return failed(fail(e.to_string())),
+        };
         metrics::S3_OBJECTS
             .with_label_values(&[&dataset_name, "ok"])
             .inc();

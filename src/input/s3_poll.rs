@@ -7,6 +7,11 @@
 //! objects are not even listed again. Keys are expected to grow over time
 //! (as log keys with dates do); an object written later under a key below
 //! the watermark is not seen.
+//!
+//! An object that cannot be fetched or read is retried on the next passes;
+//! after `max_attempts` it is given up: recorded in the dead-letter file
+//! beside the state, logged, counted (`loglift_s3_objects_total` with
+//! outcome `dead_lettered`), and passed by the watermark.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -20,8 +25,9 @@ use tracing::{error, info, warn};
 
 use super::notification::ObjectRef;
 use super::object::ObjectReader;
-use super::state::{PollState, StateFile};
+use super::state::{DeadLetter, PollState, StateFile};
 use crate::config::S3PollInputConfig;
+use crate::metrics;
 
 /// A running `s3_poll` input.
 pub struct S3PollInput {
@@ -161,25 +167,66 @@ impl S3PollInput {
                     .await
                     .expect("semaphore never closed");
                 let result = reader.read(&object).await;
-                (object.key, result)
+                (object, result)
             });
         }
         while let Some(joined) = reads.join_next().await {
-            let (key, result) = joined.map_err(|e| format!("reader task failed: {e}"))?;
+            let (object, result) = joined.map_err(|e| format!("reader task failed: {e}"))?;
+            let key = &object.key;
             match result {
                 Ok(_) => {
-                    pending.remove(&key);
-                    state.complete(&key, &pending);
-                    self.state_file
-                        .save(state)
-                        .map_err(|e| format!("saving {}: {e}", self.state_file.path().display()))?;
+                    pending.remove(key);
+                    state.complete(key, &pending);
+                }
+                Err(e) if e.is_object_fault() => {
+                    let attempts = state.failed(key);
+                    let limit = self.config.max_attempts;
+                    if limit > 0 && attempts >= limit {
+                        self.give_up(&object, attempts, &e.to_string())?;
+                        pending.remove(key);
+                        failed.remove(key);
+                        state.complete(key, &pending);
+                    } else {
+                        warn!(error = %e, attempts, "object failed; retried on the next pass");
+                        failed.insert(key.clone());
+                    }
                 }
                 Err(e) => {
-                    warn!(error = %e, "object failed; retried on the next pass");
-                    failed.insert(key);
+                    warn!(error = %e, "object not delivered; retried on the next pass");
+                    failed.insert(key.clone());
                 }
             }
+            self.save(state)?;
         }
+        Ok(())
+    }
+
+    fn save(&self, state: &PollState) -> Result<(), String> {
+        self.state_file
+            .save(state)
+            .map_err(|e| format!("saving {}: {e}", self.state_file.path().display()))
+    }
+
+    /// Records `object` in the dead-letter file, so the watermark may pass it.
+    fn give_up(&self, object: &ObjectRef, attempts: u32, error: &str) -> Result<(), String> {
+        let mut timestamp = Vec::with_capacity(32);
+        loglift_parsers::Timestamp::now().write_rfc3339(&mut timestamp);
+        let entry = DeadLetter {
+            timestamp: String::from_utf8_lossy(&timestamp).into_owned(),
+            bucket: &object.bucket,
+            key: &object.key,
+            etag: object.etag.as_deref(),
+            attempts,
+            error: error.to_string(),
+        };
+        let path = self.state_file.dead_letter_path();
+        self.state_file
+            .dead_letter(&entry)
+            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        metrics::S3_OBJECTS
+            .with_label_values(&[&self.reader.dataset_label(&object.key), "dead_lettered"])
+            .inc();
+        error!(bucket = %object.bucket, key = %object.key, attempts, error, dead_letter = %path.display(), "object given up after repeated failures");
         Ok(())
     }
 }

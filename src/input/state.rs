@@ -1,9 +1,15 @@
 //! Durable progress of a bucket listing (`s3_poll`), bounded in size: the
-//! highest key below which every object is done (the watermark), plus the
-//! few keys above it that finished out of order. Written atomically
-//! (temporary file, fsync, rename) after each acknowledgement.
+//! highest key below which every object is done (the watermark), the few
+//! keys above it that finished out of order, and the failed attempts of the
+//! objects being retried. Written atomically (temporary file, fsync, rename)
+//! after each acknowledgement or failure.
+//!
+//! An object that keeps failing is given up after a number of attempts and
+//! recorded in a dead-letter file beside the state (the polling mode's
+//! counterpart of an SQS dead-letter queue), so one broken object neither
+//! blocks the watermark nor grows the state for ever.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +22,9 @@ pub struct PollState {
     pub watermark: Option<String>,
     /// Keys above the watermark that are done (finished out of order).
     pub done_above: BTreeSet<String>,
+    /// Failed attempts so far of keys not done yet.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attempts: BTreeMap<String, u32>,
 }
 
 impl PollState {
@@ -27,6 +36,7 @@ impl PollState {
     /// Records `key` as done; `pending` holds the keys listed but not done yet,
     /// which hold the watermark back.
     pub fn complete(&mut self, key: &str, pending: &BTreeSet<String>) {
+        self.attempts.remove(key);
         self.done_above.insert(key.to_string());
         // Advance the watermark over every done key below the lowest pending one.
         let limit = pending.iter().next();
@@ -38,6 +48,32 @@ impl PollState {
             self.watermark = Some(first);
         }
     }
+
+    /// Records a failed attempt at `key`; returns how many there were so far.
+    pub fn failed(&mut self, key: &str) -> u32 {
+        let attempts = self.attempts.entry(key.to_string()).or_default();
+        *attempts += 1;
+        *attempts
+    }
+}
+
+/// An object given up after repeated failures, as the dead-letter file records it.
+#[derive(Debug, Serialize)]
+pub struct DeadLetter<'a> {
+    /// When it was given up (RFC 3339).
+    #[serde(rename = "@timestamp")]
+    pub timestamp: String,
+    /// Bucket.
+    pub bucket: &'a str,
+    /// Key.
+    pub key: &'a str,
+    /// ETag of the version that failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<&'a str>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The last error.
+    pub error: String,
 }
 
 /// Where the state of a bucket and prefix is kept.
@@ -68,6 +104,28 @@ impl StateFile {
     /// Path of the file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Path of the dead-letter file beside it: one JSON line per object
+    /// given up.
+    pub fn dead_letter_path(&self) -> PathBuf {
+        self.path.with_extension("dead-letter.ndjson")
+    }
+
+    /// Appends `entry` to the dead-letter file and syncs it.
+    pub fn dead_letter(&self, entry: &DeadLetter<'_>) -> std::io::Result<()> {
+        let path = self.dead_letter_path();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)?;
+        file.write_all(&line)?;
+        file.sync_data()
     }
 
     /// Loads the state (empty if the file does not exist).
@@ -117,6 +175,50 @@ mod tests {
         s.complete("c", &keys(&[]));
         assert_eq!(s.watermark.as_deref(), Some("c"));
         assert!(s.is_done("a") && s.is_done("c") && !s.is_done("d"));
+    }
+
+    #[test]
+    fn attempts_count_until_the_key_completes() {
+        let mut s = PollState::default();
+        assert_eq!(s.failed("a"), 1);
+        assert_eq!(s.failed("a"), 2);
+        assert_eq!(s.failed("b"), 1);
+        s.complete("a", &keys(&["b"]));
+        assert_eq!(s.attempts.keys().collect::<Vec<_>>(), ["b"]);
+        assert_eq!(s.failed("a"), 1, "a new failure after completion starts over");
+    }
+
+    #[test]
+    fn older_state_files_without_attempts_still_load() {
+        let s: PollState = serde_json::from_str(r#"{"watermark":"k","done_above":[]}"#).unwrap();
+        assert_eq!(s.watermark.as_deref(), Some("k"));
+        assert!(s.attempts.is_empty());
+    }
+
+    #[test]
+    fn dead_letters_are_appended_as_json_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = StateFile::new(dir.path(), "b", "p/");
+        for key in ["p/1", "p/2"] {
+            f.dead_letter(&DeadLetter {
+                timestamp: "2026-01-01T00:00:00Z".into(),
+                bucket: "b",
+                key,
+                etag: Some("\"e\""),
+                attempts: 3,
+                error: "broken".into(),
+            })
+            .unwrap();
+        }
+        let text = std::fs::read_to_string(f.dead_letter_path()).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[1]["key"], "p/2");
+        assert_eq!(lines[1]["attempts"], 3);
+        assert_eq!(lines[0]["error"], "broken");
     }
 
     #[test]

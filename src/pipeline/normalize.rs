@@ -1,8 +1,6 @@
 //! Normalization: the fields every event carries (DESIGN §4), added to what
 //! a dataset's parser produced.
 
-use std::borrow::Cow;
-
 use loglift_parsers::{Event, Timestamp, Value};
 use xxhash_rust::xxh3::xxh3_128;
 
@@ -59,6 +57,8 @@ pub struct Normalizer<'o> {
     module: &'o str,
     namespace: &'o str,
     origin: &'o Origin,
+    /// `aws.s3.bucket.arn`, made once per object rather than per event.
+    bucket_arn: Option<String>,
     id_seed: u128,
     read_time: Timestamp,
 }
@@ -71,6 +71,7 @@ impl<'o> Normalizer<'o> {
             module,
             namespace,
             origin,
+            bucket_arn: origin.bucket.as_ref().map(|b| format!("arn:aws:s3:::{b}")),
             id_seed: origin.id_seed(),
             read_time: Timestamp::now(),
         }
@@ -117,12 +118,9 @@ impl<'o> Normalizer<'o> {
             "log.offset",
             Value::Int(i64::try_from(offset).unwrap_or(i64::MAX)),
         );
-        if let Some(bucket) = &self.origin.bucket {
+        if let (Some(bucket), Some(arn)) = (&self.origin.bucket, &self.bucket_arn) {
             event.push("aws.s3.bucket.name", bucket.as_str());
-            event.push(
-                "aws.s3.bucket.arn",
-                Value::Str(Cow::Owned(format!("arn:aws:s3:::{bucket}"))),
-            );
+            event.push("aws.s3.bucket.arn", arn.as_str());
         }
         if let Some(key) = &self.origin.key {
             event.push("aws.s3.object.key", key.as_str());
@@ -172,6 +170,10 @@ mod tests {
             Some("s3://logs/AWSLogs/x.gz")
         );
         assert_eq!(e.get("log.offset"), Some(&Value::Int(5)));
+        assert_eq!(
+            e.get("aws.s3.bucket.arn").and_then(Value::as_str),
+            Some("arn:aws:s3:::logs")
+        );
         assert!(e.contains("@timestamp") && e.contains("@metadata._id"));
     }
 }

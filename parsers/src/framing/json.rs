@@ -998,6 +998,11 @@ mod tests {
         got.iter().map(|(_, s, _)| s.as_str()).collect()
     }
 
+    /// Each record's text and why it is malformed, if it is.
+    fn texts_and_faults(got: &Got) -> Vec<(&str, Option<&'static str>)> {
+        got.iter().map(|(_, s, m)| (s.as_str(), *m)).collect()
+    }
+
     /// A reader that hands out at most `step` bytes per read.
     struct Trickle<'a> {
         data: &'a [u8],
@@ -1196,9 +1201,7 @@ mod tests {
             "{\"a\":1\n{\"b\":2}\n{\"c\":\"open string\n{\"d\":4}",
         );
         assert_eq!(
-            got.iter()
-                .map(|(_, s, m)| (s.as_str(), *m))
-                .collect::<Vec<_>>(),
+            texts_and_faults(&got),
             vec![
                 ("{\"a\":1", Some(UNTERMINATED)),
                 ("{\"b\":2}", None),
@@ -1231,9 +1234,7 @@ mod tests {
             "{\"a\":1} oops! {\"b\":2} ]]\n{\"c\":3}",
         );
         assert_eq!(
-            got.iter()
-                .map(|(_, s, m)| (s.as_str(), *m))
-                .collect::<Vec<_>>(),
+            texts_and_faults(&got),
             vec![
                 ("{\"a\":1}", None),
                 ("oops!", Some(GARBAGE)),
@@ -1278,9 +1279,7 @@ mod tests {
             r#"{"Records":[{"a":1} ## ,{"b":2},,}{"c":3}]}"#,
         );
         assert_eq!(
-            got.iter()
-                .map(|(_, s, m)| (s.as_str(), *m))
-                .collect::<Vec<_>>(),
+            texts_and_faults(&got),
             vec![
                 ("{\"a\":1}", None),
                 ("##", Some(GARBAGE)),
