@@ -174,7 +174,11 @@ async fn polling_gives_up_a_broken_object_into_the_dead_letter_file() {
     let out = dir.path().join("events.ndjson");
     let state = dir.path().join("state");
     put_lines(&s3, 0..6).await;
-    let whole = gzip("a line that will never be read whole\n".repeat(200).as_str());
+    let whole = gzip(
+        "a line that will never be read whole\n"
+            .repeat(200)
+            .as_str(),
+    );
     let truncated = &whole[..whole.len() / 2];
     s3.put_object()
         .bucket("exports")
@@ -202,9 +206,11 @@ async fn polling_gives_up_a_broken_object_into_the_dead_letter_file() {
             .map(|e| e.path())
             .find(|p| p.to_string_lossy().ends_with(".dead-letter.ndjson"))
     };
-    wait_until(Duration::from_secs(60), "the broken object given up", || {
-        dead_letter(&state).is_some()
-    })
+    wait_until(
+        Duration::from_secs(60),
+        "the broken object given up",
+        || dead_letter(&state).is_some(),
+    )
     .await;
     wait_until(Duration::from_secs(30), "every good object", || {
         count_lines(&paths) >= 12
@@ -222,7 +228,10 @@ async fn polling_gives_up_a_broken_object_into_the_dead_letter_file() {
     assert_eq!(entries[0]["bucket"], "exports");
     assert_eq!(entries[0]["attempts"], 3);
     assert!(
-        entries[0]["error"].as_str().unwrap().contains("00002-broken"),
+        entries[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("00002-broken"),
         "{text}"
     );
     let events = Events::read(&paths);
@@ -230,7 +239,8 @@ async fn polling_gives_up_a_broken_object_into_the_dead_letter_file() {
     assert!(events.duplicate_ids().is_empty());
     let log = agent.log();
     assert_eq!(
-        log.matches("object failed; retried on the next pass").count(),
+        log.matches("object failed; retried on the next pass")
+            .count(),
         2,
         "two retries before giving up: {log}"
     );

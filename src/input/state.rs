@@ -185,7 +185,11 @@ mod tests {
         assert_eq!(s.failed("b"), 1);
         s.complete("a", &keys(&["b"]));
         assert_eq!(s.attempts.keys().collect::<Vec<_>>(), ["b"]);
-        assert_eq!(s.failed("a"), 1, "a new failure after completion starts over");
+        assert_eq!(
+            s.failed("a"),
+            1,
+            "a new failure after completion starts over"
+        );
     }
 
     #[test]
