@@ -22,9 +22,11 @@ use crate::input::sqs::SqsInput;
 use crate::output::{self, Output};
 use crate::{aws, http, metrics, status};
 
-/// Batches (about 1 MiB each) that may wait for the outputs before intake
-/// slows down. With the output's group of [`output::GROUP`] batches, this
-/// bounds the events held in memory to about 32 MiB, whatever the objects' size.
+/// Batches (about 1 MiB each) that may wait in each output's queue before
+/// intake slows down. With an output's group of [`output::GROUP`] batches
+/// taken from it, this bounds the events held in memory to about 32 MiB,
+/// whatever the objects' size; the outputs share the batches, so a second
+/// output adds no copies.
 const OUTPUT_QUEUE: usize = 16;
 
 /// Runs the agent described by the configuration at `path`.

@@ -158,66 +158,9 @@ async fn an_invalid_configuration_exits_2_with_file_and_line() {
 /// two roles trusting it with an external id: one that may read everything
 /// the inputs need, one that may not get objects.
 async fn iam_world(moto: &Moto) -> (String, String, String, String) {
-    let boot = moto.sdk().await;
-    let iam = aws_sdk_iam::Client::new(&boot);
-    iam.create_user().user_name("admin").send().await.unwrap();
-    iam.put_user_policy()
-        .user_name("admin")
-        .policy_name("admin")
-        .policy_document(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
-        )
-        .send()
-        .await
-        .unwrap();
-    let admin = iam
-        .create_access_key()
-        .user_name("admin")
-        .send()
-        .await
-        .unwrap()
-        .access_key
-        .unwrap();
-    let admin = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(REGION))
-        .endpoint_url(&moto.endpoint)
-        .credentials_provider(aws_credential_types::Credentials::new(
-            admin.access_key_id(),
-            admin.secret_access_key(),
-            None,
-            None,
-            "test",
-        ))
-        .load()
-        .await;
+    let (admin, agent) = iam::admin_and_agent(moto).await;
     let iam = aws_sdk_iam::Client::new(&admin);
-    let user = iam
-        .create_user()
-        .user_name("loglift")
-        .send()
-        .await
-        .unwrap()
-        .user
-        .unwrap();
-    iam.put_user_policy()
-        .user_name("loglift")
-        .policy_name("assume")
-        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#)
-        .send()
-        .await
-        .unwrap();
-    let key = iam
-        .create_access_key()
-        .user_name("loglift")
-        .send()
-        .await
-        .unwrap()
-        .access_key
-        .unwrap();
-    let trust = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{}"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"sts:ExternalId":"ext-7f3a"}}}}}}]}}"#,
-        user.arn()
-    );
+    let trust = iam::trust_with_external_id(&agent.arn, "ext-7f3a");
     let mut roles = Vec::new();
     for (name, actions) in [
         ("loglift-reader", r#"["s3:GetObject","s3:ListBucket"]"#),
@@ -235,9 +178,7 @@ async fn iam_world(moto: &Moto) -> (String, String, String, String) {
         iam.put_role_policy()
             .role_name(name)
             .policy_name("read")
-            .policy_document(format!(
-                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":{actions},"Resource":"*"}}]}}"#
-            ))
+            .policy_document(iam::allow(actions))
             .send()
             .await
             .unwrap();
@@ -257,8 +198,8 @@ async fn iam_world(moto: &Moto) -> (String, String, String, String) {
         .await
         .unwrap();
     (
-        key.access_key_id().to_string(),
-        key.secret_access_key().to_string(),
+        agent.key_id,
+        agent.secret,
         roles[0].clone(),
         roles[1].clone(),
     )

@@ -18,77 +18,13 @@ struct World {
     s3: aws_sdk_s3::Client,
 }
 
-async fn sdk(endpoint: &str, key: &str, secret: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(REGION))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_credential_types::Credentials::new(
-            key, secret, None, None, "test",
-        ))
-        .load()
-        .await
-}
-
 /// Within moto's unauthenticated requests: an admin user and key; then, as
 /// that admin, the bucket, queue, notification, a role trusting the agent's
 /// user with an external id, and the agent's user, allowed only to assume it.
 async fn build_world(moto: &Moto) -> World {
-    let boot = sdk(&moto.endpoint, KEY_ID, SECRET).await;
-    let iam = aws_sdk_iam::Client::new(&boot);
-    iam.create_user().user_name("admin").send().await.unwrap();
-    let everything =
-        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-    iam.put_user_policy()
-        .user_name("admin")
-        .policy_name("admin")
-        .policy_document(everything)
-        .send()
-        .await
-        .unwrap();
-    let admin = iam
-        .create_access_key()
-        .user_name("admin")
-        .send()
-        .await
-        .unwrap()
-        .access_key
-        .unwrap();
-    let admin = sdk(
-        &moto.endpoint,
-        admin.access_key_id(),
-        admin.secret_access_key(),
-    )
-    .await;
-
+    let (admin, agent) = iam::admin_and_agent(moto).await;
     let iam = aws_sdk_iam::Client::new(&admin);
-    let agent_user = iam
-        .create_user()
-        .user_name("loglift")
-        .send()
-        .await
-        .unwrap()
-        .user
-        .unwrap();
-    let assume_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#;
-    iam.put_user_policy()
-        .user_name("loglift")
-        .policy_name("assume")
-        .policy_document(assume_only)
-        .send()
-        .await
-        .unwrap();
-    let agent_key = iam
-        .create_access_key()
-        .user_name("loglift")
-        .send()
-        .await
-        .unwrap()
-        .access_key
-        .unwrap();
-    let trust = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{}"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"sts:ExternalId":"ext-7f3a"}}}}}}]}}"#,
-        agent_user.arn()
-    );
+    let trust = iam::trust_with_external_id(&agent.arn, "ext-7f3a");
     let role = iam
         .create_role()
         .role_name("loglift-reader")
@@ -140,10 +76,7 @@ async fn build_world(moto: &Moto) -> World {
         .unwrap();
     World {
         queue_url,
-        agent_key: (
-            agent_key.access_key_id().to_string(),
-            agent_key.secret_access_key().to_string(),
-        ),
+        agent_key: (agent.key_id, agent.secret),
         role_arn: role.arn().to_string(),
         s3,
     }

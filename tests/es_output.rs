@@ -467,3 +467,111 @@ async fn small_batches_wait_up_to_the_flush_interval_to_fill_a_request() {
     let requests = server.requests().len();
     assert!(requests <= 5, "40 batches of 10 in {requests} requests");
 }
+
+/// A `file` output writing `events.ndjson` under `dir`, and that path.
+fn file_output(dir: &Path) -> (Output, std::path::PathBuf) {
+    let path = dir.join("events.ndjson");
+    let config = loglift::config::FileOutputConfig {
+        path: path.clone(),
+        rotate_bytes: 0,
+        keep_files: 1,
+    };
+    (Output::open(&OutputConfig::File(config)).unwrap(), path)
+}
+
+/// Hands `events` (NDJSON) to the outputs as one batch; returns its acknowledgement.
+async fn send_batch(
+    tx: &mpsc::Sender<Delivery>,
+    events: &[u8],
+) -> oneshot::Receiver<Result<(), String>> {
+    let (ack, acked) = oneshot::channel();
+    let batch = Batch {
+        ndjson: events.to_vec(),
+        events: events.iter().filter(|b| **b == b'\n').count(),
+        errors: 0,
+    };
+    tx.send(Delivery { batch, ack }).await.unwrap();
+    acked
+}
+
+/// Outputs run side by side: a `file` output beside an Elasticsearch output
+/// that lingers (`flush_interval`) and then waits on a held server stores its
+/// batch at once, while the batch's acknowledgement waits for both.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_output_stores_on_its_own_and_the_ack_waits_for_all() {
+    let _serial = common::serial().await;
+    let server = BulkServer::start();
+    server.hold();
+    let dir = tempfile::tempdir().unwrap();
+    let mut es = config(&server, dir.path());
+    es.flush_interval = Duration::from_secs(2);
+    let (file, path) = file_output(dir.path());
+    let outputs = vec![
+        Output::open(&OutputConfig::Elasticsearch(es)).unwrap(),
+        file,
+    ];
+    let (tx, thread) = output::spawn(outputs, 8);
+    let events = vpcflow_events(0, 100);
+    let sent = Instant::now();
+    let mut acked = send_batch(&tx, &events).await;
+
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while std::fs::read(&path).unwrap_or_default() != events {
+        assert!(
+            Instant::now() < deadline,
+            "the file output waited for the other output"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(
+        acked.try_recv().is_err(),
+        "not acknowledged while Elasticsearch has not answered"
+    );
+    server.release();
+    let result = tokio::time::timeout(Duration::from_secs(10), acked)
+        .await
+        .expect("acknowledged once both stored")
+        .unwrap();
+    assert_eq!(result, Ok(()));
+    assert!(
+        sent.elapsed() >= Duration::from_secs(2),
+        "Elasticsearch lingered"
+    );
+    assert_stored_once(&server, &ids_of(&events).into_iter().collect());
+    drop(tx);
+    thread.join().unwrap();
+}
+
+/// A batch one output fails is acknowledged as failed (its input delivers it
+/// again) even though the other output stored it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_fails_when_any_output_fails() {
+    let _serial = common::serial().await;
+    let server = BulkServer::start();
+    server.down();
+    let dir = tempfile::tempdir().unwrap();
+    let mut es = config(&server, dir.path());
+    es.max_retries = 0;
+    let (file, path) = file_output(dir.path());
+    let outputs = vec![
+        file,
+        Output::open(&OutputConfig::Elasticsearch(es)).unwrap(),
+    ];
+    let (tx, thread) = output::spawn(outputs, 8);
+    let events = vpcflow_events(0, 10);
+    let acked = send_batch(&tx, &events).await;
+    let result = tokio::time::timeout(Duration::from_secs(30), acked)
+        .await
+        .expect("acknowledged")
+        .unwrap();
+    let error = result.expect_err("elasticsearch was down");
+    assert!(error.starts_with("elasticsearch: "), "{error}");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        events,
+        "the file output stored it"
+    );
+    drop(tx);
+    thread.join().unwrap();
+}

@@ -4,13 +4,16 @@
 //! Every batch goes to every output; its acknowledgement fires once all of
 //! them have stored it (for the file output: written and fsynced; for
 //! Elasticsearch: every event created, already there, or dead-lettered).
-//! The channel into the outputs is bounded, so a slow output slows intake.
+//! Each output runs on a thread of its own behind a bounded queue, so a slow
+//! output slows intake without holding up the others' writes.
 
 pub mod elasticsearch;
 pub mod file;
 
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
@@ -139,124 +142,187 @@ impl Output {
 /// Most batches written between two commits (fsyncs): about 16 MiB.
 pub const GROUP: usize = 16;
 
-/// Runs the outputs on a dedicated thread until every sender is gone:
-/// writes each batch to every output, commits (fsync, bulk requests) after
-/// each group of batches that were waiting, then acknowledges the group.
+/// Runs every output on a thread of its own until every sender is gone, and
+/// returns the sender of batches and the handle to join once it is dropped.
 ///
-/// When an output asks to [linger](Output::linger), a group that would not
-/// fill one of its requests waits up to that long for more batches.
+/// A dispatcher thread hands each batch (shared, not copied) to every
+/// output's queue of `capacity` batches; each output writes the batches
+/// that were waiting as one group, commits (fsync, bulk requests), and
+/// reports. A batch is acknowledged once every output stored it, or failed
+/// as soon as all have reported and one failed. Outputs work side by side: a
+/// slow one delays the acknowledgements and, once its queue is full, intake,
+/// but not the others' writes.
+///
+/// When an output asks to [linger](Output::linger), its group waits up to
+/// that long for more batches unless it would already fill a request; the
+/// other outputs do not wait with it.
 pub fn spawn(
-    mut outputs: Vec<Output>,
+    outputs: Vec<Output>,
     capacity: usize,
 ) -> (mpsc::Sender<Delivery>, std::thread::JoinHandle<()>) {
-    let (tx, mut rx) = mpsc::channel::<Delivery>(capacity);
-    let statuses: Vec<_> = outputs
-        .iter()
-        .map(|o| status::global().add_output(o.name()))
+    // The dispatcher forwards at once: the batches wait in the outputs' queues.
+    let (tx, mut rx) = mpsc::channel::<Delivery>(1);
+    let workers: Vec<_> = outputs
+        .into_iter()
+        .map(|output| {
+            let status = status::global().add_output(output.name());
+            let (queue, batches) = std::sync::mpsc::sync_channel::<Shared>(capacity.max(1));
+            let name = format!("loglift-out-{}", output.name());
+            let handle = std::thread::Builder::new()
+                .name(name)
+                .spawn(move || run_output(output, &status, &batches))
+                .expect("spawn output thread");
+            (queue, handle)
+        })
         .collect();
-    let linger = outputs
-        .iter()
-        .filter_map(Output::linger)
-        .reduce(|a, b| Linger {
-            interval: a.interval.max(b.interval),
-            events: a.events.max(b.events),
-            bytes: a.bytes.max(b.bytes),
-        });
     let handle = std::thread::Builder::new()
         .name("loglift-outputs".into())
         .spawn(move || {
-            // Only to wait for batches with a time limit.
-            let waiter = tokio::runtime::Builder::new_current_thread()
-                .enable_time()
-                .build()
-                .expect("a timer runtime for the output thread");
-            let mut group = Vec::with_capacity(GROUP);
-            while let Some(first) = waiter.block_on(rx.recv()) {
-                let deadline = linger.map(|l| Instant::now() + l.interval);
-                group.push(first);
-                loop {
-                    while group.len() < GROUP {
-                        match rx.try_recv() {
-                            Ok(d) => group.push(d),
-                            Err(_) => break,
-                        }
-                    }
-                    let (Some(linger), Some(deadline)) = (linger, deadline) else {
-                        break;
-                    };
-                    let events: usize = group.iter().map(|d| d.batch.events).sum();
-                    let bytes: usize = group.iter().map(|d| d.batch.ndjson.len()).sum();
-                    if group.len() >= GROUP || events >= linger.events || bytes >= linger.bytes {
-                        break;
-                    }
-                    let next = waiter.block_on(async {
-                        tokio::time::timeout_at(deadline.into(), rx.recv()).await
-                    });
-                    match next {
-                        Ok(Some(d)) => group.push(d),
-                        Ok(None) | Err(_) => break,
-                    }
+            let outputs = workers.len();
+            while let Some(Delivery { batch, ack }) = rx.blocking_recv() {
+                if outputs == 0 {
+                    // Nowhere to store it: nothing is lost by saying so.
+                    let _ = ack.send(Ok(()));
+                    continue;
                 }
-                let result = store(&mut outputs, &statuses, &group);
-                if let Err(e) = &result {
-                    error!(error = %e, batches = group.len(), "output failed; batches will be retried by their inputs");
-                }
-                for delivery in group.drain(..) {
-                    let _ = delivery.ack.send(result.clone());
+                let shared = Shared {
+                    batch: Arc::new(batch),
+                    ack: Arc::new(PendingAck::new(ack, outputs)),
+                };
+                for (queue, _) in &workers {
+                    if queue.send(shared.clone()).is_err() {
+                        shared.ack.report(Err("output thread stopped".into()));
+                    }
                 }
             }
-            for o in &mut outputs {
-                if let Err(e) = o.commit().map(drop) {
-                    error!(output = o.name(), error = %e, "final flush failed");
-                }
+            for (queue, handle) in workers {
+                drop(queue);
+                let _ = handle.join();
             }
             info!("outputs closed");
         })
-        .expect("spawn output thread");
+        .expect("spawn output dispatcher");
     (tx, handle)
 }
 
-fn store(
-    outputs: &mut [Output],
-    statuses: &[Arc<OutputStatus>],
-    group: &[Delivery],
-) -> Result<(), String> {
-    let events: usize = group.iter().map(|d| d.batch.events).sum();
-    for (output, status) in outputs.iter_mut().zip(statuses) {
-        let name = output.name();
-        let timer = metrics::OUTPUT_LATENCY
-            .with_label_values(&[name])
-            .start_timer();
-        let result = group
-            .iter()
-            .try_for_each(|d| output.write(&d.batch.ndjson))
-            .and_then(|()| output.commit());
-        timer.observe_duration();
-        let count = |outcome: &str, n: u64| {
-            metrics::OUTPUT_EVENTS
-                .with_label_values(&[name, outcome])
-                .inc_by(n)
-        };
-        match &result {
-            Ok(stored) => {
-                let plain =
-                    (events as u64).saturating_sub(stored.duplicates + stored.dead_lettered);
-                count("acked", plain);
-                if stored.duplicates > 0 {
-                    count("duplicate", stored.duplicates);
-                }
-                if stored.dead_lettered > 0 {
-                    count("dead_lettered", stored.dead_lettered);
+/// A batch on its way to one output, and the acknowledgement it shares with the others.
+#[derive(Clone)]
+struct Shared {
+    batch: Arc<Batch>,
+    ack: Arc<PendingAck>,
+}
+
+/// The acknowledgement of one batch, fired once every output reported.
+struct PendingAck {
+    remaining: AtomicUsize,
+    first_error: Mutex<Option<String>>,
+    ack: Mutex<Option<oneshot::Sender<Result<(), String>>>>,
+}
+
+impl PendingAck {
+    fn new(ack: oneshot::Sender<Result<(), String>>, outputs: usize) -> Self {
+        PendingAck {
+            remaining: AtomicUsize::new(outputs),
+            first_error: Mutex::new(None),
+            ack: Mutex::new(Some(ack)),
+        }
+    }
+
+    /// One output's result; the last one fires the acknowledgement.
+    fn report(&self, result: Result<(), String>) {
+        if let Err(e) = result {
+            lock(&self.first_error).get_or_insert(e);
+        }
+        if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let result = lock(&self.first_error).take().map_or(Ok(()), Err);
+            if let Some(ack) = lock(&self.ack).take() {
+                // The input may have given up waiting (shutdown): nothing to tell.
+                let _ = ack.send(result);
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// One output's thread: groups the waiting batches (lingering if the output
+/// asks to), stores each group and reports it, until its queue closes.
+fn run_output(mut output: Output, status: &Arc<OutputStatus>, batches: &Receiver<Shared>) {
+    let linger = output.linger();
+    let mut group: Vec<Shared> = Vec::with_capacity(GROUP);
+    while let Ok(first) = batches.recv() {
+        let deadline = linger.map(|l| Instant::now() + l.interval);
+        group.push(first);
+        loop {
+            while group.len() < GROUP {
+                match batches.try_recv() {
+                    Ok(b) => group.push(b),
+                    Err(_) => break,
                 }
             }
-            Err(_) => count("failed", events as u64),
+            let (Some(linger), Some(deadline)) = (linger, deadline) else {
+                break;
+            };
+            let events: usize = group.iter().map(|b| b.batch.events).sum();
+            let bytes: usize = group.iter().map(|b| b.batch.ndjson.len()).sum();
+            if group.len() >= GROUP || events >= linger.events || bytes >= linger.bytes {
+                break;
+            }
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match batches.recv_timeout(wait) {
+                Ok(b) => group.push(b),
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+            }
         }
-        metrics::OUTPUT_BATCHES
-            .with_label_values(&[name])
-            .inc_by(group.len() as u64);
-        let result = result.map(drop).map_err(|e| format!("{name}: {e}"));
-        status.stored(&result);
-        result?;
+        let result = store(&mut output, status, &group);
+        if let Err(e) = &result {
+            error!(error = %e, batches = group.len(), "output failed; batches will be retried by their inputs");
+        }
+        for shared in group.drain(..) {
+            shared.ack.report(result.clone());
+        }
     }
-    Ok(())
+    if let Err(e) = output.commit().map(drop) {
+        error!(output = output.name(), error = %e, "final flush failed");
+    }
+}
+
+/// Writes `group` to `output` and commits it, with metrics and status.
+fn store(output: &mut Output, status: &OutputStatus, group: &[Shared]) -> Result<(), String> {
+    let events: usize = group.iter().map(|b| b.batch.events).sum();
+    let name = output.name();
+    let timer = metrics::OUTPUT_LATENCY
+        .with_label_values(&[name])
+        .start_timer();
+    let result = group
+        .iter()
+        .try_for_each(|b| output.write(&b.batch.ndjson))
+        .and_then(|()| output.commit());
+    timer.observe_duration();
+    let count = |outcome: &str, n: u64| {
+        metrics::OUTPUT_EVENTS
+            .with_label_values(&[name, outcome])
+            .inc_by(n)
+    };
+    match &result {
+        Ok(stored) => {
+            let plain = (events as u64).saturating_sub(stored.duplicates + stored.dead_lettered);
+            count("acked", plain);
+            if stored.duplicates > 0 {
+                count("duplicate", stored.duplicates);
+            }
+            if stored.dead_lettered > 0 {
+                count("dead_lettered", stored.dead_lettered);
+            }
+        }
+        Err(_) => count("failed", events as u64),
+    }
+    metrics::OUTPUT_BATCHES
+        .with_label_values(&[name])
+        .inc_by(group.len() as u64);
+    let result = result.map(drop).map_err(|e| format!("{name}: {e}"));
+    status.stored(&result);
+    result
 }

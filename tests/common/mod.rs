@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::primitives::ByteStream;
 
 pub mod bulk;
+pub mod iam;
 
 /// Credentials moto accepts.
 pub const KEY_ID: &str = "testing";
@@ -72,11 +73,16 @@ impl Moto {
 
     /// SDK configuration for this server with the test credentials.
     pub async fn sdk(&self) -> aws_config::SdkConfig {
+        self.sdk_as(KEY_ID, SECRET).await
+    }
+
+    /// SDK configuration for this server with the given access key.
+    pub async fn sdk_as(&self, key_id: &str, secret: &str) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(REGION))
             .endpoint_url(&self.endpoint)
             .credentials_provider(aws_credential_types::Credentials::new(
-                KEY_ID, SECRET, None, None, "test",
+                key_id, secret, None, None, "test",
             ))
             .load()
             .await
