@@ -180,20 +180,14 @@ mod tests {
         Ok(events)
     }
 
-    fn json(event: &mut Event<'_>) -> serde_json::Value {
-        let mut out = Vec::new();
-        event.write_json(&mut out);
-        serde_json::from_slice(&out).expect("valid JSON")
-    }
-
     /// The DATA_MESSAGE example of the CloudWatch Logs subscription documentation (VPC flow logs to Firehose).
     const DATA_MESSAGE: &str = r#"{"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":"Example1","logStream":"logStream1","subscriptionFilters":["Destination"],"logEvents":[{"id":"31953106606966983378809025079804211143289615424298221568","timestamp":1432826855000,"message":"{\"eventVersion\":\"1.03\",\"userIdentity\":{\"type\":\"Root\"}"},{"id":"31953106606966983378809025079804211143289615424298221569","timestamp":1432826855000,"message":"{\"eventVersion\":\"1.03\",\"userIdentity\":{\"type\":\"Root\"}"},{"id":"31953106606966983378809025079804211143289615424298221570","timestamp":1432826855001,"message":"plain text"}]}"#;
 
     #[test]
     fn parses_subscription_payload_into_one_event_per_log_event() {
-        let mut events = parse(DATA_MESSAGE).unwrap();
+        let events = parse(DATA_MESSAGE).unwrap();
         assert_eq!(events.len(), 3);
-        let v = json(&mut events[0]);
+        let v = events[0].to_value();
         assert_eq!(
             v,
             serde_json::json!({
@@ -204,7 +198,7 @@ mod tests {
                 "cloud": {"account": {"id": "123456789012"}},
             })
         );
-        let v = json(&mut events[2]);
+        let v = events[2].to_value();
         assert_eq!(v["@timestamp"], "2015-05-28T15:27:35.001Z");
         assert_eq!(v["message"], "plain text");
     }
@@ -239,18 +233,18 @@ mod tests {
     #[test]
     fn export_task_line_takes_its_timestamp_and_keeps_the_whole_line() {
         let line = "2020-02-20T07:02:37.000Z Feb 20 07:02:37 ip-172-31-81-156 dhclient[2898]: DHCPACK from 172.31.80.1 (xid=0x4575af22)";
-        let mut events = parse(line).unwrap();
-        let v = json(&mut events[0]);
+        let events = parse(line).unwrap();
+        let v = events[0].to_value();
         assert_eq!(v["@timestamp"], "2020-02-20T07:02:37.000Z");
         assert_eq!(v["message"], line);
     }
 
     #[test]
     fn plain_line_is_kept_as_message() {
-        let mut events =
+        let events =
             parse("Feb 20 07:01:01 ip-172-31-81-156 systemd: Stopping User Slice of root.")
                 .unwrap();
-        let v = json(&mut events[0]);
+        let v = events[0].to_value();
         assert_eq!(
             v,
             serde_json::json!({"message": "Feb 20 07:01:01 ip-172-31-81-156 systemd: Stopping User Slice of root."})
@@ -301,8 +295,8 @@ mod tests {
         for end in (0..=DATA_MESSAGE.len()).filter(|&i| DATA_MESSAGE.is_char_boundary(i)) {
             for record in [&DATA_MESSAGE[..end], &DATA_MESSAGE[end..]] {
                 if let Ok(events) = parse(record) {
-                    for mut e in events {
-                        json(&mut e);
+                    for e in events {
+                        e.to_value();
                     }
                 }
             }

@@ -265,6 +265,14 @@ impl<'a> Event<'a> {
         }
     }
 
+    /// The event as a `serde_json` value (tests compare events this way).
+    #[cfg(test)]
+    pub(crate) fn to_value(&self) -> serde_json::Value {
+        let mut out = Vec::new();
+        self.write_json(&mut out);
+        serde_json::from_slice(&out).expect("the serializer writes valid JSON")
+    }
+
     /// Writes the event as one nested JSON object (no trailing newline).
     ///
     /// The structure of the output (which objects open and close between
@@ -563,12 +571,6 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 mod tests {
     use super::*;
 
-    fn json(e: &mut Event<'_>) -> serde_json::Value {
-        let mut out = Vec::new();
-        e.write_json(&mut out);
-        serde_json::from_slice(&out).expect("valid JSON")
-    }
-
     #[test]
     fn nests_dotted_keys_whatever_the_insertion_order() {
         let mut e = Event::new();
@@ -579,7 +581,7 @@ mod tests {
         e.push("source.geo.name", "n");
         e.push("aws.s3.bucket.name", "b");
         e.push("@timestamp", Timestamp::from_unix_seconds(0));
-        let v = json(&mut e);
+        let v = e.to_value();
         assert_eq!(
             v,
             serde_json::json!({
@@ -595,7 +597,7 @@ mod tests {
     fn escapes_control_characters_and_quotes() {
         let mut e = Event::new();
         e.push("message", "a\"b\\c\nd\u{1}é");
-        let v = json(&mut e);
+        let v = e.to_value();
         assert_eq!(v["message"], "a\"b\\c\nd\u{1}é");
     }
 
@@ -607,7 +609,7 @@ mod tests {
         e.append_unique("related.ip", "2.2.2.2");
         e.push("x.raw", Value::Json(Cow::Borrowed(r#"{"k":[1,2]}"#)));
         e.push("x.f", f64::NAN);
-        let v = json(&mut e);
+        let v = e.to_value();
         assert_eq!(
             v["related"]["ip"],
             serde_json::json!(["1.1.1.1", "2.2.2.2"])
@@ -623,7 +625,7 @@ mod tests {
         let mut out = Vec::new();
         e.write_json(&mut out);
         assert!(!out.contains(&b'\n'));
-        assert_eq!(json(&mut e)["x"]["a"][1], 2);
+        assert_eq!(e.to_value()["x"]["a"][1], 2);
     }
 
     #[test]

@@ -940,12 +940,6 @@ mod tests {
         events.pop().unwrap()
     }
 
-    fn json(event: &mut Event<'_>) -> serde_json::Value {
-        let mut out = Vec::new();
-        event.write_json(&mut out);
-        serde_json::from_slice(&out).expect("valid JSON")
-    }
-
     fn s<'e>(e: &'e Event<'_>, key: &str) -> Option<&'e str> {
         e.get(key).and_then(Value::as_str)
     }
@@ -959,8 +953,8 @@ mod tests {
 
     #[test]
     fn parses_default_v2_accepted_line_like_elastic() {
-        let mut e = one(&mut VpcFlowParser::new(), V2_ACCEPT);
-        let v = json(&mut e);
+        let e = one(&mut VpcFlowParser::new(), V2_ACCEPT);
+        let v = e.to_value();
         assert_eq!(
             v,
             serde_json::json!({
@@ -1003,8 +997,8 @@ mod tests {
             "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
             "2 123456789010 eni-11111111aaaaaaaaa - - - - - - - 1431280876 1431280934 - SKIPDATA",
         ] {
-            let mut e = one(&mut p, line);
-            let v = json(&mut e);
+            let e = one(&mut p, line);
+            let v = e.to_value();
             assert_eq!(v["@timestamp"], "2015-05-10T18:02:14.000Z");
             assert_eq!(v["event"]["start"], "2015-05-10T18:01:16.000Z");
             assert_eq!(v["event"]["type"], serde_json::json!(["connection"]));
@@ -1155,8 +1149,8 @@ mod tests {
                 "10 10.0.0.1 10.0.0.2 - - - -",
             ],
         );
-        let mut e = results[1].as_ref().unwrap()[0].clone();
-        let v = json(&mut e);
+        let e = results[1].as_ref().unwrap()[0].clone();
+        let v = e.to_value();
         assert_eq!(
             v["aws"]["vpcflow"]["other_fields"],
             serde_json::json!({"future-field": "some\"value"})
@@ -1173,8 +1167,8 @@ mod tests {
             &mut p,
             &["version srcaddr srcaddr x x", "2 10.0.0.1 10.0.0.9 a b"],
         );
-        let mut e = results[1].as_ref().unwrap()[0].clone();
-        let v = json(&mut e);
+        let e = results[1].as_ref().unwrap()[0].clone();
+        let v = e.to_value();
         assert_eq!(v["source"]["ip"], "10.0.0.1");
         assert_eq!(
             v["aws"]["vpcflow"]["other_fields"],
@@ -1284,8 +1278,8 @@ mod tests {
     fn keeps_dash_region_and_empty_sublocation_like_elastic() {
         let line = "3 000000000000 - 81.2.69.144 81.2.69.192 63842 80 17 59 43499 1755678679 1755678730 ACCEPT OK - - - - \
                     - - - - - - - - - egress - - - - - - - - - - - BPA";
-        let mut e = one(&mut VpcFlowParser::new(), line);
-        let v = json(&mut e);
+        let e = one(&mut VpcFlowParser::new(), line);
+        let v = e.to_value();
         assert_eq!(v["cloud"]["region"], "-");
         assert_eq!(v["cloud"]["availability_zone"], "-");
         assert_eq!(v["aws"]["vpcflow"]["sublocation"], serde_json::json!({}));
@@ -1294,8 +1288,8 @@ mod tests {
         let v5 = "5 64111117617 eni-069xxxxxb7a490 89.160.20.156 10.200.0.0 50041 33004 17 52 1 1616729292 1616729349 \
                   REJECT OK vpc-09676f97xxxxxb8a7 subnet-02d645xxxxxxxdbc0 i-0axxxxxx1ad77 1 IPv4 89.160.20.156 \
                   10.200.0.80 us-east-1 use1-az5 wavelength fake-id AMAZON CLOUDFRONT ingress 1";
-        let mut e = one(&mut VpcFlowParser::new(), v5);
-        let v = json(&mut e);
+        let e = one(&mut VpcFlowParser::new(), v5);
+        let v = e.to_value();
         assert_eq!(
             v["aws"]["vpcflow"]["sublocation"],
             serde_json::json!({"type": "wavelength", "id": "fake-id"})

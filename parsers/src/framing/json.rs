@@ -236,6 +236,11 @@ impl Scan {
         while j < chunk.len() {
             if self.esc {
                 self.esc = false;
+                // A raw line end is never escaped: in line mode it ends the
+                // line even right after a backslash (where the line is broken).
+                if line_mode && chunk[j] == b'\n' {
+                    return Step::Newline(j);
+                }
                 j += 1;
             } else if self.in_str {
                 // Jump to the next quote (or line end); it closes the string
@@ -1192,6 +1197,24 @@ mod tests {
             "{\"a\":1}\r\n\n   \n{\"b\":\"x\\\"y\"}\n42\n",
         );
         assert_eq!(texts(&got), vec![r#"{"a":1}"#, r#"{"b":"x\"y"}"#, "42"]);
+    }
+
+    #[test]
+    fn a_line_ending_in_a_backslash_inside_a_string_still_ends_there() {
+        // The read sizes of `records` split the input between the backslash
+        // and the line end too: the line end must not be taken as escaped.
+        let input = format!("{{\"a\":\"{}\\\n{{\"b\":2}}\n", "x".repeat(40));
+        let got = records(&Framing::Ndjson, &input);
+        assert_eq!(
+            texts_and_faults(&got),
+            vec![
+                (
+                    format!("{{\"a\":\"{}\\", "x".repeat(40)).as_str(),
+                    Some(UNTERMINATED)
+                ),
+                ("{\"b\":2}", None),
+            ]
+        );
     }
 
     #[test]
