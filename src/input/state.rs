@@ -47,6 +47,10 @@ impl PollState {
             self.done_above.remove(&first);
             self.watermark = Some(first);
         }
+        // Failed keys the watermark passed (deleted, or now too old) are not retried.
+        if let Some(watermark) = &self.watermark {
+            self.attempts.retain(|k, _| k > watermark);
+        }
     }
 
     /// Records a failed attempt at `key`; returns how many there were so far.
@@ -190,6 +194,17 @@ mod tests {
             1,
             "a new failure after completion starts over"
         );
+    }
+
+    #[test]
+    fn attempts_of_keys_the_watermark_passed_are_forgotten() {
+        let mut s = PollState::default();
+        s.failed("b");
+        s.failed("d");
+        // "b" is no longer listed (deleted): the watermark passes it.
+        s.complete("c", &keys(&["d"]));
+        assert_eq!(s.watermark.as_deref(), Some("c"));
+        assert_eq!(s.attempts.keys().collect::<Vec<_>>(), ["d"]);
     }
 
     #[test]
