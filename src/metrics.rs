@@ -157,6 +157,20 @@ pub static OBJECTS_IN_FLIGHT: LazyLock<IntGauge> = LazyLock::new(|| {
         .expect("valid metric"),
     )
 });
+/// Batches waiting in an output's queue, by output: the slowest output
+/// fills its queue first (16 batches), then slows intake.
+pub static OUTPUT_QUEUED: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new(
+                "loglift_output_queued_batches",
+                "Batches (about 1 MiB each) waiting in an output's queue, by output; a full queue slows intake.",
+            ),
+            &["output"],
+        )
+        .expect("valid metric"),
+    )
+});
 /// Seconds between an event's @timestamp and its processing, newest value per dataset.
 pub static EVENT_LAG: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
@@ -239,6 +253,7 @@ pub fn init() {
     LazyLock::force(&OUTPUT_BULK_REQUESTS);
     LazyLock::force(&OUTPUT_RETRIES);
     LazyLock::force(&OBJECTS_IN_FLIGHT);
+    LazyLock::force(&OUTPUT_QUEUED);
     LazyLock::force(&EVENT_LAG);
     LazyLock::force(&CLOUDWATCH_REQUESTS);
     LazyLock::force(&CLOUDWATCH_REQUEST_ERRORS);

@@ -130,6 +130,7 @@ async fn healthz_status_and_metrics_answer_over_http() {
         "loglift_output_events_total",
         "loglift_output_latency_seconds",
         "loglift_objects_in_flight",
+        "loglift_output_queued_batches",
         "loglift_event_lag_seconds",
     ] {
         assert!(
@@ -137,6 +138,16 @@ async fn healthz_status_and_metrics_answer_over_http() {
             "{expected} missing: {families:?}"
         );
     }
+    let queued: Vec<f64> = scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == "loglift_output_queued_batches")
+        .map(|s| match s.value {
+            prometheus_parse::Value::Gauge(v) => v,
+            _ => f64::NAN,
+        })
+        .collect();
+    assert_eq!(queued, [0.0], "one output, its queue drained");
     for family in &families {
         let help = scrape.docs.get(family).map(String::as_str).unwrap_or("");
         assert!(!help.trim().is_empty(), "no HELP text for {family}");

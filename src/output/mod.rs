@@ -16,6 +16,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use prometheus::IntGauge;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info};
 
@@ -166,13 +167,15 @@ pub fn spawn(
         .into_iter()
         .map(|output| {
             let status = status::global().add_output(output.name());
+            let queued = metrics::OUTPUT_QUEUED.with_label_values(&[output.name()]);
             let (queue, batches) = std::sync::mpsc::sync_channel::<Shared>(capacity.max(1));
             let name = format!("loglift-out-{}", output.name());
+            let worker_queued = queued.clone();
             let handle = std::thread::Builder::new()
                 .name(name)
-                .spawn(move || run_output(output, &status, &batches))
+                .spawn(move || run_output(output, &status, &batches, &worker_queued))
                 .expect("spawn output thread");
-            (queue, handle)
+            (queue, queued, handle)
         })
         .collect();
     let handle = std::thread::Builder::new()
@@ -189,13 +192,15 @@ pub fn spawn(
                     batch: Arc::new(batch),
                     ack: Arc::new(PendingAck::new(ack, outputs)),
                 };
-                for (queue, _) in &workers {
+                for (queue, queued, _) in &workers {
+                    queued.inc();
                     if queue.send(shared.clone()).is_err() {
+                        queued.dec();
                         shared.ack.report(Err("output thread stopped".into()));
                     }
                 }
             }
-            for (queue, handle) in workers {
+            for (queue, _, handle) in workers {
                 drop(queue);
                 let _ = handle.join();
             }
@@ -249,16 +254,25 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// One output's thread: groups the waiting batches (lingering if the output
 /// asks to), stores each group and reports it, until its queue closes.
-fn run_output(mut output: Output, status: &Arc<OutputStatus>, batches: &Receiver<Shared>) {
+fn run_output(
+    mut output: Output,
+    status: &Arc<OutputStatus>,
+    batches: &Receiver<Shared>,
+    queued: &IntGauge,
+) {
     let linger = output.linger();
     let mut group: Vec<Shared> = Vec::with_capacity(GROUP);
+    let take = |group: &mut Vec<Shared>, batch: Shared| {
+        queued.dec();
+        group.push(batch);
+    };
     while let Ok(first) = batches.recv() {
         let deadline = linger.map(|l| Instant::now() + l.interval);
-        group.push(first);
+        take(&mut group, first);
         loop {
             while group.len() < GROUP {
                 match batches.try_recv() {
-                    Ok(b) => group.push(b),
+                    Ok(b) => take(&mut group, b),
                     Err(_) => break,
                 }
             }
@@ -272,7 +286,7 @@ fn run_output(mut output: Output, status: &Arc<OutputStatus>, batches: &Receiver
             }
             let wait = deadline.saturating_duration_since(Instant::now());
             match batches.recv_timeout(wait) {
-                Ok(b) => group.push(b),
+                Ok(b) => take(&mut group, b),
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
             }
         }
