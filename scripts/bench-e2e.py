@@ -20,6 +20,7 @@ import gzip
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -124,6 +125,7 @@ def main():
     moto = subprocess.Popen([f"{a.venv}/bin/moto_server", "-H", "127.0.0.1", "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     agent = None
+    complete = False
     try:
         kw = dict(endpoint_url=endpoint, region_name="us-east-1",
                   aws_access_key_id="testing", aws_secret_access_key="testing")
@@ -187,6 +189,7 @@ def main():
               f"(workers={a.workers}); queue left: {left}")
         if n != want:
             sys.exit(f"incomplete: see {work}/agent.log")
+        complete = True
     finally:
         for p in (agent, moto):
             if p and p.poll() is None:
@@ -195,6 +198,10 @@ def main():
                     p.wait(10)
                 except subprocess.TimeoutExpired:
                     p.kill()
+        # The output holds about 1 KB per event (9 GB for a 1 GB object):
+        # kept only when the run did not deliver everything, for its log.
+        if complete:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
