@@ -26,3 +26,10 @@ pub mod route;
 pub mod schema;
 pub mod status;
 pub mod telemetry;
+
+/// Locks `m`, taking the data of a poisoned mutex as it is: every value
+/// this crate guards stays consistent between its statements, so a panic
+/// elsewhere does not make it unusable.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -12,6 +12,8 @@ use std::time::{Instant, SystemTime};
 
 use serde::Serialize;
 
+use crate::lock;
+
 /// Consecutive failed receive or list calls after which an input is unhealthy.
 pub const UNHEALTHY_AFTER: u32 = 3;
 
@@ -83,10 +85,6 @@ impl Status {
         });
         inputs.chain(outputs).collect()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// An error and when it happened.

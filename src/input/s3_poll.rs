@@ -184,7 +184,6 @@ impl S3PollInput {
                     if limit > 0 && attempts >= limit {
                         self.give_up(&object, attempts, &e.to_string())?;
                         pending.remove(key);
-                        failed.remove(key);
                         state.complete(key, &pending);
                     } else {
                         warn!(error = %e, attempts, "object failed; retried on the next pass");
@@ -209,10 +208,8 @@ impl S3PollInput {
 
     /// Records `object` in the dead-letter file, so the watermark may pass it.
     fn give_up(&self, object: &ObjectRef, attempts: u32, error: &str) -> Result<(), String> {
-        let mut timestamp = Vec::with_capacity(32);
-        loglift_parsers::Timestamp::now().write_rfc3339(&mut timestamp);
         let entry = DeadLetter {
-            timestamp: String::from_utf8_lossy(&timestamp).into_owned(),
+            timestamp: loglift_parsers::Timestamp::now().to_string(),
             bucket: &object.bucket,
             key: &object.key,
             etag: object.etag.as_deref(),

@@ -110,6 +110,14 @@ impl StateFile {
         &self.path
     }
 
+    /// Creates the directory of the state (and dead-letter) file.
+    fn create_dir(&self) -> std::io::Result<()> {
+        match self.path.parent() {
+            Some(dir) => std::fs::create_dir_all(dir),
+            None => Ok(()),
+        }
+    }
+
     /// Path of the dead-letter file beside it: one JSON line per object
     /// given up.
     pub fn dead_letter_path(&self) -> PathBuf {
@@ -118,10 +126,10 @@ impl StateFile {
 
     /// Appends `entry` to the dead-letter file and syncs it.
     pub fn dead_letter(&self, entry: &DeadLetter<'_>) -> std::io::Result<()> {
+        self.create_dir()?;
         let path = self.dead_letter_path();
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
+        // A line cut short by a crash would run into this one.
+        crate::output::file::drop_torn_tail(&path)?;
         let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
         line.push(b'\n');
         let mut file = std::fs::OpenOptions::new()
@@ -148,9 +156,7 @@ impl StateFile {
 
     /// Saves the state atomically.
     pub fn save(&self, state: &PollState) -> std::io::Result<()> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
+        self.create_dir()?;
         let tmp = self.path.with_extension("json.tmp");
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(&serde_json::to_vec(state).map_err(std::io::Error::other)?)?;

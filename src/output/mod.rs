@@ -11,7 +11,6 @@ pub mod elasticsearch;
 pub mod file;
 
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info};
 
 use crate::config::OutputConfig;
+use crate::lock;
 use crate::metrics;
 use crate::pipeline::Batch;
 use crate::status::{self, OutputStatus};
@@ -218,38 +218,39 @@ struct Shared {
 }
 
 /// The acknowledgement of one batch, fired once every output reported.
-struct PendingAck {
-    remaining: AtomicUsize,
-    first_error: Mutex<Option<String>>,
-    ack: Mutex<Option<oneshot::Sender<Result<(), String>>>>,
+struct PendingAck(Mutex<AckState>);
+
+struct AckState {
+    /// Outputs yet to report.
+    remaining: usize,
+    first_error: Option<String>,
+    ack: Option<oneshot::Sender<Result<(), String>>>,
 }
 
 impl PendingAck {
     fn new(ack: oneshot::Sender<Result<(), String>>, outputs: usize) -> Self {
-        PendingAck {
-            remaining: AtomicUsize::new(outputs),
-            first_error: Mutex::new(None),
-            ack: Mutex::new(Some(ack)),
-        }
+        PendingAck(Mutex::new(AckState {
+            remaining: outputs,
+            first_error: None,
+            ack: Some(ack),
+        }))
     }
 
     /// One output's result; the last one fires the acknowledgement.
     fn report(&self, result: Result<(), String>) {
+        let mut state = lock(&self.0);
         if let Err(e) = result {
-            lock(&self.first_error).get_or_insert(e);
+            state.first_error.get_or_insert(e);
         }
-        if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let result = lock(&self.first_error).take().map_or(Ok(()), Err);
-            if let Some(ack) = lock(&self.ack).take() {
+        state.remaining -= 1;
+        if state.remaining == 0 {
+            let result = state.first_error.take().map_or(Ok(()), Err);
+            if let Some(ack) = state.ack.take() {
                 // The input may have given up waiting (shutdown): nothing to tell.
                 let _ = ack.send(result);
             }
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// One output's thread: groups the waiting batches (lingering if the output

@@ -22,6 +22,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tracing::warn;
 
 use crate::config::{Compression, ElasticsearchOutputConfig, TlsConfig};
+use crate::lock;
 
 type HttpClient =
     hyper_util::client::legacy::Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
@@ -288,10 +289,6 @@ impl Client {
             *down = Some(Instant::now() + self.inner.cooldown);
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// An error and its causes on one line.
