@@ -61,6 +61,7 @@ trap 'exit 130' INT TERM
 if [[ "$mode" == "--offline" ]]; then
     for dir in tests/fixtures/*/; do
         dataset="$(basename "$dir")"
+        [[ "$dataset" == geoip ]] && continue  # the GeoIP test databases
         for file in "$dir"*; do
             [[ -f "$file" ]] || continue
             "$loglift" parse --dataset "$dataset" "$file" >>"$work/$dataset.ndjson"
@@ -173,6 +174,8 @@ def key(dataset, name, n):
 n = 0
 with open(os.path.join(work, "uploads.tsv"), "w") as uploads:
     for dataset in sorted(os.listdir("tests/fixtures")):
+        if dataset == "geoip":  # the GeoIP test databases, not logs
+            continue
         for name in sorted(os.listdir(os.path.join("tests/fixtures", dataset))):
             path = os.path.join("tests/fixtures", dataset, name)
             k = key(dataset, name, n)
@@ -209,6 +212,10 @@ inputs:
 outputs:
   - type: file
     path: $work/events.ndjson
+geoip:  # MaxMind's test databases: a few documented addresses get geo and AS fields
+  databases:
+    - $PWD/tests/fixtures/geoip/GeoLite2-City-Test.mmdb
+    - $PWD/tests/fixtures/geoip/GeoLite2-ASN-Test.mmdb
 http:
   listen: 127.0.0.1:$http_port
 EOF

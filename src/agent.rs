@@ -16,6 +16,7 @@ use crate::cloudwatch::module::ModulePlan;
 use crate::cloudwatch::{Poller, PollerSettings};
 use crate::config::{Config, InputConfig, Module};
 use crate::dataset::Registry;
+use crate::geoip::GeoIp;
 use crate::input::object::ObjectReader;
 use crate::input::s3_poll::S3PollInput;
 use crate::input::sqs::SqsInput;
@@ -35,8 +36,16 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
     let modules = config
         .modules(path)
         .map_err(|e| UsageError(e.to_string()))?;
-    let registry =
-        Arc::new(Registry::from_config(&config, &modules).map_err(|e| UsageError(e.to_string()))?);
+    let geoip = GeoIp::open_configured(&config.geoip, Some(path), &[])
+        .map_err(|e| UsageError(format!("{}: geoip: {e}", path.display())))?;
+    if let Some(geoip) = &geoip {
+        geoip.watch(config.geoip.reload_interval);
+    }
+    let registry = Arc::new(
+        Registry::from_config(&config, &modules)
+            .map_err(|e| UsageError(e.to_string()))?
+            .with_geoip(geoip),
+    );
     let metric_modules: Vec<(String, Arc<ModulePlan>)> = modules
         .iter()
         .filter(|m| m.enabled)

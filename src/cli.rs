@@ -15,6 +15,10 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Log format on stderr: text (coloured only on a terminal, never with
+    /// NO_COLOR) or json (one object per line). Default: LOGLIFT_LOG_FORMAT, else text.
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<crate::telemetry::LogFormat>,
 }
 
 /// The subcommands.
@@ -85,6 +89,10 @@ pub struct ParseArgs {
     /// `data_stream.namespace` of the events.
     #[arg(long, default_value = "default")]
     pub namespace: String,
+    /// A MaxMind-format GeoIP database (City, Country or ASN) to enrich
+    /// events with, as the agent's `geoip.databases` does; repeatable.
+    #[arg(long = "geoip-database", value_name = "PATH")]
+    pub geoip_databases: Vec<PathBuf>,
     /// Files to parse (`-` is standard input); compression is sniffed.
     #[arg(default_value = "-")]
     pub files: Vec<PathBuf>,
@@ -137,7 +145,13 @@ pub struct UsageError(pub String);
 /// Parses the command line, runs the command, and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::telemetry::init_logging();
+    match crate::telemetry::LogFormat::choose(cli.log_format) {
+        Ok(format) => crate::telemetry::init_logging(format),
+        Err(e) => {
+            eprintln!("loglift: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let result = match cli.command {
         Command::Run { config } => commands::run::run(config.as_deref()),
         Command::Check { config } => commands::check::run(config.as_deref()),

@@ -41,6 +41,45 @@ pub struct Config {
     /// Settings of the CloudWatch poller shared by every metrics module.
     #[serde(default)]
     pub cloudwatch: CloudWatchConfig,
+    /// GeoIP/ASN enrichment at the edge.
+    #[serde(default)]
+    pub geoip: GeoIpConfig,
+}
+
+/// GeoIP enrichment: MaxMind-format databases (`.mmdb`: GeoLite2/GeoIP2
+/// City, Country and ASN, or DB-IP's), whose kind is read from each file.
+/// No databases: no enrichment, no cost.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeoIpConfig {
+    /// Database files, relative to the configuration file's directory.
+    #[serde(default)]
+    pub databases: Vec<PathBuf>,
+    /// How often to look for a replaced file (geoipupdate replaces them weekly).
+    #[serde(default = "default_geoip_reload_interval", with = "humantime_serde")]
+    pub reload_interval: Duration,
+}
+
+impl Default for GeoIpConfig {
+    fn default() -> Self {
+        GeoIpConfig {
+            databases: Vec::new(),
+            reload_interval: default_geoip_reload_interval(),
+        }
+    }
+}
+
+fn default_geoip_reload_interval() -> Duration {
+    Duration::from_secs(60)
+}
+
+impl GeoIpConfig {
+    /// The database paths, relative ones resolved against the directory of
+    /// the configuration file at `config_path`.
+    pub fn paths(&self, config_path: &Path) -> Vec<PathBuf> {
+        let base = config_path.parent().unwrap_or(Path::new("."));
+        self.databases.iter().map(|p| base.join(p)).collect()
+    }
 }
 
 /// The CloudWatch poller's shared settings: request limits (AWS throttles
@@ -291,6 +330,9 @@ pub struct CustomDatasetConfig {
     /// Format of that field: `rfc3339`, `unix`, `unix_ms`, or a strftime pattern.
     #[serde(default)]
     pub timestamp_format: Option<String>,
+    /// Address fields to enrich by GeoIP (`source.ip` → `source.geo`, `source.as`).
+    #[serde(default)]
+    pub geoip_fields: Vec<String>,
 }
 
 /// One output.

@@ -11,6 +11,7 @@ use loglift_parsers::{framing::Framing, DatasetInfo, OptionError, Options, Parse
 use loglift_parsers::json_record::{CustomDataset, TimestampFormat};
 
 use crate::config::{Config, CustomDatasetConfig, CustomFraming, Module, ModuleFile};
+use crate::geoip::{Enricher, GeoIp, GeoRule};
 use crate::route::{Route, Router, Selector};
 
 /// Builds a fresh parser for one object.
@@ -26,6 +27,10 @@ pub struct DatasetSpec {
     /// How objects are split into records.
     pub framing: Framing,
     factory: ParserFactory,
+    /// Which address fields GeoIP enrichment looks up, and where it writes.
+    geoip_rules: Arc<[GeoRule]>,
+    /// The GeoIP databases, when enrichment is configured.
+    geoip: Option<Arc<GeoIp>>,
 }
 
 impl std::fmt::Debug for DatasetSpec {
@@ -46,22 +51,49 @@ impl DatasetSpec {
             module: info.module.to_string(),
             framing: info.framing.clone(),
             factory: Arc::new(move || info.build(&options)),
+            geoip_rules: crate::schema::geoip_rules(info.name).into(),
+            geoip: None,
         })
     }
 
-    /// A dataset from any parser factory (user-defined datasets).
-    pub fn custom(name: &str, module: &str, framing: Framing, factory: ParserFactory) -> Self {
+    /// A dataset from any parser factory (user-defined datasets), whose
+    /// GeoIP enrichment follows `geoip_rules`.
+    pub fn custom(
+        name: &str,
+        module: &str,
+        framing: Framing,
+        factory: ParserFactory,
+        geoip_rules: Vec<GeoRule>,
+    ) -> Self {
         DatasetSpec {
             name: name.to_string(),
             module: module.to_string(),
             framing,
             factory,
+            geoip_rules: geoip_rules.into(),
+            geoip: None,
         }
+    }
+
+    /// The same dataset, enriched from `geoip` (or not, with `None`).
+    pub fn with_geoip(mut self, geoip: Option<Arc<GeoIp>>) -> Self {
+        self.geoip = geoip;
+        self
     }
 
     /// A new parser for one object.
     pub fn parser(&self) -> Result<Box<dyn Parser>, OptionError> {
         (self.factory)()
+    }
+
+    /// A new GeoIP enricher for one object (or one block of a large one);
+    /// `None` when enrichment is not configured or the dataset has no
+    /// address to enrich.
+    pub fn enricher(&self) -> Option<Enricher<'_>> {
+        match (&self.geoip, self.geoip_rules.is_empty()) {
+            (Some(geoip), false) => Some(geoip.enricher(&self.geoip_rules)),
+            _ => None,
+        }
     }
 }
 
@@ -174,6 +206,14 @@ impl Registry {
         Ok(registry)
     }
 
+    /// Enriches every dataset's events from `geoip` (GeoIP databases).
+    pub fn with_geoip(mut self, geoip: Option<Arc<GeoIp>>) -> Self {
+        for spec in self.datasets.values_mut() {
+            spec.geoip = geoip.clone();
+        }
+        self
+    }
+
     /// The route of an object key.
     pub fn route(&self, key: &str) -> Route {
         self.router.route(key)
@@ -228,5 +268,10 @@ fn custom_spec(custom: &CustomDatasetConfig) -> Result<DatasetSpec, RegistryErro
         &module,
         framing,
         Arc::new(move || Ok(dataset.build())),
+        custom
+            .geoip_fields
+            .iter()
+            .map(|field| GeoRule::for_ip_field(field))
+            .collect(),
     ))
 }

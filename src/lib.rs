@@ -17,6 +17,7 @@ pub mod commands;
 pub mod config;
 pub mod dataset;
 pub mod decompress;
+pub mod geoip;
 pub mod http;
 pub mod input;
 pub mod metrics;

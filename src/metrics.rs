@@ -222,6 +222,44 @@ pub static CLOUDWATCH_POLL_DURATION: LazyLock<HistogramVec> =
         .expect("valid metric"),
     )
     });
+/// GeoIP lookups, by database file and outcome: `hit` (the database has
+/// data for the address), `miss` (a public address it has no data for),
+/// `private` (a non-public address, not looked up).
+pub static GEOIP_LOOKUPS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "loglift_geoip_lookups_total",
+        "GeoIP lookups, by database and outcome (hit, miss, private).",
+        &["database", "outcome"],
+    )
+});
+/// GeoIP lookups answered from a worker's cache of recent addresses.
+pub static GEOIP_CACHE_HITS: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "loglift_geoip_cache_hits_total",
+        "GeoIP lookups answered from a worker's cache of recent addresses.",
+    )
+});
+/// Reloads of replaced GeoIP database files, by outcome (`ok`, `failed`).
+pub static GEOIP_RELOADS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "loglift_geoip_reloads_total",
+        "Reloads of replaced GeoIP database files, by database and outcome (ok, failed: the previous version stays in use).",
+        &["database", "outcome"],
+    )
+});
+/// Build time of the GeoIP database version in use.
+pub static GEOIP_BUILD_TIME: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new(
+                "loglift_geoip_database_build_timestamp_seconds",
+                "Build time of the GeoIP database version in use (Unix seconds).",
+            ),
+            &["database"],
+        )
+        .expect("valid metric"),
+    )
+});
 /// Build information.
 pub static BUILD_INFO: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
@@ -259,6 +297,10 @@ pub fn init() {
     LazyLock::force(&CLOUDWATCH_REQUEST_ERRORS);
     LazyLock::force(&CLOUDWATCH_METRICS_REQUESTED);
     LazyLock::force(&CLOUDWATCH_POLL_DURATION);
+    LazyLock::force(&GEOIP_LOOKUPS);
+    LazyLock::force(&GEOIP_CACHE_HITS);
+    LazyLock::force(&GEOIP_RELOADS);
+    LazyLock::force(&GEOIP_BUILD_TIME);
 }
 
 /// The Prometheus text exposition of every agent metric, followed by the

@@ -5,9 +5,12 @@
 //! them, and the Elasticsearch index templates are generated from them.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use loglift_parsers::event::ValueKind;
 use serde::{Deserialize, Serialize};
+
+use crate::geoip::GeoRule;
 
 include!(concat!(env!("OUT_DIR"), "/fields.rs"));
 
@@ -35,6 +38,10 @@ pub struct FieldSet {
     pub dataset: String,
     /// The fields.
     pub fields: Vec<FieldDef>,
+    /// The IP fields enriched by GeoIP lookups, and where their `geo` and
+    /// `as` objects go (the targets' fields are ECS fields, in `ecs.yml`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub geoip: Vec<GeoRule>,
 }
 
 /// Errors reading the embedded field files.
@@ -72,6 +79,16 @@ pub fn fields_for(dataset: &str) -> Result<BTreeMap<String, FieldDef>, SchemaErr
         }
     }
     Ok(out)
+}
+
+/// The GeoIP rules of a built-in dataset (none for an unknown name).
+pub fn geoip_rules(dataset: &str) -> &'static [GeoRule] {
+    static RULES: LazyLock<BTreeMap<String, Vec<GeoRule>>> = LazyLock::new(|| {
+        field_sets()
+            .map(|sets| sets.into_iter().map(|s| (s.dataset, s.geoip)).collect())
+            .unwrap_or_default()
+    });
+    RULES.get(dataset).map_or(&[], Vec::as_slice)
 }
 
 /// Whether a value of `kind` may be stored in a field of mapping type `mapping`.

@@ -158,3 +158,122 @@ fn a_large_file_parsed_on_several_threads_keeps_its_order_and_offsets() {
         offset += VPC.len() as u64 - 5 + (1000 + i as u64 % 60000).to_string().len() as u64;
     }
 }
+
+fn geoip_db(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/geoip")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn geoip_databases_enrich_the_addresses_of_the_dataset() {
+    let (city, asn) = (
+        geoip_db("GeoLite2-City-Test.mmdb"),
+        geoip_db("GeoLite2-ASN-Test.mmdb"),
+    );
+    let line = "2 123456789010 eni-1 89.160.20.128 10.0.0.1 443 49152 6 1 40 1418530010 1418530070 ACCEPT OK\n";
+    let args = [
+        "parse",
+        "--dataset",
+        "aws.vpcflow",
+        "--geoip-database",
+        &city,
+        "--geoip-database",
+        &asn,
+        "-",
+    ];
+    let out = loglift(&args, line.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let event = &events(&out)[0];
+    assert_eq!(event["source"]["geo"]["city_name"], "Linköping");
+    assert_eq!(event["source"]["as"]["number"], 29518);
+    assert!(event["destination"].get("geo").is_none(), "private address");
+    // Without databases: nothing.
+    let plain = loglift(&["parse", "--dataset", "aws.vpcflow", "-"], line.as_bytes());
+    assert!(events(&plain)[0]["source"].get("geo").is_none());
+    // A file that is not a database is a usage error naming it.
+    let bad = loglift(
+        &[
+            "parse",
+            "--dataset",
+            "aws.vpcflow",
+            "--geoip-database",
+            "Cargo.toml",
+            "-",
+        ],
+        line.as_bytes(),
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("Cargo.toml"));
+}
+
+#[test]
+fn logs_are_plain_text_off_a_terminal_and_json_on_request() {
+    let city = geoip_db("GeoLite2-City-Test.mmdb");
+    let run = |format: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_loglift"));
+        cmd.args([
+            "parse",
+            "--dataset",
+            "aws.vpcflow",
+            "--geoip-database",
+            &city,
+            "-",
+        ])
+        .env("LOGLIFT_LOG", "debug")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+        if let Some(f) = format {
+            cmd.env("LOGLIFT_LOG_FORMAT", f);
+        }
+        let mut child = cmd.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(VPC.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let text = run(None);
+    assert!(text.contains("GeoIP lookups"), "{text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour codes off a terminal: {text:?}"
+    );
+    let json = run(Some("json"));
+    let record: serde_json::Value = json
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("one JSON object per line"))
+        .find(|r| {
+            r["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("GeoIP lookups"))
+        })
+        .expect("the lookups record");
+    assert_eq!(record["level"], "DEBUG");
+    assert_eq!(record["fields"]["private"], 2);
+    // The flag wins over the variable; a bad variable is a usage error.
+    let bad = Command::new(env!("CARGO_BIN_EXE_loglift"))
+        .args(["datasets"])
+        .env("LOGLIFT_LOG_FORMAT", "xml")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let flag = Command::new(env!("CARGO_BIN_EXE_loglift"))
+        .args(["--log-format", "text", "datasets"])
+        .env("LOGLIFT_LOG_FORMAT", "xml")
+        .output()
+        .unwrap();
+    assert!(flag.status.success());
+}

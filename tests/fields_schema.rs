@@ -4,7 +4,10 @@
 
 use std::path::Path;
 
+use std::sync::Arc;
+
 use loglift::dataset::DatasetSpec;
+use loglift::geoip::GeoIp;
 use loglift::pipeline::{process_object, Origin};
 use loglift::schema::{fields_for, FieldDef};
 use serde_json::Value;
@@ -58,9 +61,61 @@ fn leaf_fits(v: &Value, kind: &str) -> bool {
             loglift::schema::kind_fits(loglift_parsers::event::ValueKind::Float, kind)
         }
         Value::Bool(_) => kind == "boolean",
+        Value::Object(o) if kind == "geo_point" => o.contains_key("lat") && o.contains_key("lon"),
         Value::Object(_) | Value::Array(_) => matches!(kind, "flattened" | "object" | "nested"),
         Value::Null => true,
     }
+}
+
+/// MaxMind's test databases (City and ASN).
+fn test_geoip() -> Arc<GeoIp> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/geoip");
+    Arc::new(
+        GeoIp::open(&[
+            dir.join("GeoLite2-City-Test.mmdb"),
+            dir.join("GeoLite2-ASN-Test.mmdb"),
+        ])
+        .expect("test databases open"),
+    )
+}
+
+/// Every field GeoIP enrichment may write for a dataset is defined for it.
+#[test]
+fn every_geoip_target_is_defined() {
+    let geo = [
+        "city_name",
+        "continent_name",
+        "country_iso_code",
+        "country_name",
+        "location",
+        "region_iso_code",
+        "region_name",
+    ];
+    let mut rules = 0;
+    for set in loglift::schema::field_sets().unwrap() {
+        let defs = fields_for(&set.dataset).unwrap();
+        for rule in &set.geoip {
+            rules += 1;
+            assert!(defs.contains_key(&rule.ip), "{}: {}", set.dataset, rule.ip);
+            let leaves = rule
+                .geo
+                .iter()
+                .flat_map(|t| geo.iter().map(move |g| format!("{t}.{g}")))
+                .chain(
+                    rule.asn
+                        .iter()
+                        .flat_map(|t| [format!("{t}.number"), format!("{t}.organization.name")]),
+                );
+            for leaf in leaves {
+                assert!(
+                    defs.contains_key(&leaf),
+                    "{}: {leaf} not defined",
+                    set.dataset
+                );
+            }
+        }
+    }
+    assert!(rules >= 5, "the AWS datasets declare their GeoIP rules");
 }
 
 #[test]
@@ -74,8 +129,9 @@ fn every_emitted_field_is_defined_with_a_fitting_type() {
             continue;
         };
         let defs = fields_for(info.name).expect("field files parse");
-        let spec =
-            DatasetSpec::builtin(info, Default::default()).expect("default options are valid");
+        let spec = DatasetSpec::builtin(info, Default::default())
+            .expect("default options are valid")
+            .with_geoip(Some(test_geoip()));
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
             let file = std::fs::File::open(&path).expect("fixture readable");

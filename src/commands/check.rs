@@ -82,6 +82,7 @@ pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
         }
         check_http(&mut report, &config.http.listen);
     });
+    check_geoip(&mut report, &config.geoip.paths(&path));
     println!();
     println!("{}", report.summary());
     if report.failed > 0 {
@@ -617,6 +618,40 @@ fn check_file_output(report: &mut Report, c: &FileOutputConfig) {
         Ok(detail) => Outcome::Pass(detail),
     };
     report.record("writable", outcome);
+}
+
+/// Databases older than this get a warning: MaxMind publishes weekly.
+const GEOIP_STALE: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
+
+/// Opens each GeoIP database: its kind and build date, a warning when it is
+/// older than 30 days (the updater may have stopped).
+fn check_geoip(report: &mut Report, paths: &[std::path::PathBuf]) {
+    for path in paths {
+        report.section(format_args!("geoip database {}", path.display()));
+        let outcome = match crate::geoip::Loaded::open(path) {
+            Err(e) => Outcome::Fail(e.to_string()),
+            Ok(db) => {
+                let what = format!(
+                    "{} ({} database), built {}",
+                    db.database_type(),
+                    db.kind(),
+                    db.build_date()
+                );
+                let age = std::time::SystemTime::now()
+                    .duration_since(db.build_time())
+                    .unwrap_or_default();
+                if age > GEOIP_STALE {
+                    Outcome::Warn(format!(
+                        "{what}: {} days old; is geoipupdate (or your updater) still running?",
+                        age.as_secs() / 86_400
+                    ))
+                } else {
+                    Outcome::Pass(what)
+                }
+            }
+        };
+        report.record("opens", outcome);
+    }
 }
 
 fn check_state_dir(report: &mut Report, dir: &Path) {

@@ -41,6 +41,7 @@ pub fn es_templates(
     let no_ecs = FieldSet {
         dataset: "ecs".into(),
         fields: vec![],
+        geoip: vec![],
     };
     let ecs = sets.iter().find(|s| s.dataset == "ecs").unwrap_or(&no_ecs);
     Ok(choose(sets, dataset)?
@@ -94,6 +95,19 @@ fn markdown(set: &FieldSet) -> String {
             example
                 .map(|e| format!("`{}`", e.replace('|', "\\|")))
                 .unwrap_or_default()
+        ));
+    }
+    for rule in &set.geoip {
+        let targets: Vec<String> = rule
+            .geo
+            .iter()
+            .chain(&rule.asn)
+            .map(|t| format!("`{t}.*`"))
+            .collect();
+        out.push_str(&format!(
+            "\nGeoIP (with `geoip.databases` set): `{}` → {} (ECS fields).\n",
+            rule.ip,
+            targets.join(", ")
         ));
     }
     out

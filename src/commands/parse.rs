@@ -5,11 +5,13 @@ use std::io::{self, Read, Write};
 
 use anyhow::Context;
 use loglift_parsers::Options;
+use prometheus::core::Collector;
 
 use crate::cli::{ParseArgs, UsageError};
-use crate::config::Config;
+use crate::config::{Config, GeoIpConfig};
 use crate::dataset::DatasetSpec;
 use crate::dataset::Registry;
+use crate::geoip::GeoIp;
 use crate::pipeline::{process_object, Origin, ProcessError};
 use crate::route::Route;
 
@@ -18,20 +20,32 @@ const BATCH_BYTES: usize = 1 << 20;
 /// Runs `loglift parse`.
 pub fn run(args: &ParseArgs) -> anyhow::Result<()> {
     let options = parse_sets(&args.set)?;
-    let registry = match &args.config {
+    let (registry, geoip) = match &args.config {
         Some(path) => {
             let config = Config::load(path).map_err(|e| UsageError(e.to_string()))?;
             let modules = config
                 .modules(path)
                 .map_err(|e| UsageError(e.to_string()))?;
-            Registry::from_config(&config, &modules).map_err(|e| UsageError(e.to_string()))?
+            let geoip = GeoIp::open_configured(&config.geoip, Some(path), &args.geoip_databases)
+                .map_err(|e| UsageError(format!("geoip: {e}")))?;
+            let registry =
+                Registry::from_config(&config, &modules).map_err(|e| UsageError(e.to_string()))?;
+            (registry, geoip)
         }
-        None => Registry::builtin(),
+        None => {
+            let geoip =
+                GeoIp::open_configured(&GeoIpConfig::default(), None, &args.geoip_databases)
+                    .map_err(|e| UsageError(format!("geoip: {e}")))?;
+            (Registry::builtin(), geoip)
+        }
     };
+    let registry = registry.with_geoip(geoip.clone());
+    let resolve =
+        |name: &str| resolve(&registry, name, &options).map(|spec| spec.with_geoip(geoip.clone()));
     let fixed = if args.dataset == "auto" {
         None
     } else {
-        Some(resolve(&registry, &args.dataset, &options)?)
+        Some(resolve(&args.dataset)?)
     };
     // Open everything first: an unreadable file is a usage error, reported before any output.
     let mut inputs = Vec::new();
@@ -45,7 +59,7 @@ pub fn run(args: &ParseArgs) -> anyhow::Result<()> {
         let dataset = match &fixed {
             Some(d) => Some(d.clone()),
             None => match registry.route(&name) {
-                Route::Dataset(ds) => Some(resolve(&registry, &ds, &options)?),
+                Route::Dataset(ds) => Some(resolve(&ds)?),
                 Route::Skip(_) => None,
                 Route::Unknown => {
                     return Err(UsageError(format!(
@@ -85,7 +99,33 @@ pub fn run(args: &ParseArgs) -> anyhow::Result<()> {
         }
     }
     stdout.lock().flush().ok();
+    if geoip.is_some() {
+        log_geoip_counts();
+    }
     Ok(())
+}
+
+/// Logs (at debug level) how the GeoIP lookups of this run went, from the
+/// counters the enrichers added to when they finished.
+fn log_geoip_counts() {
+    let outcome = |name: &str| -> u64 {
+        crate::metrics::GEOIP_LOOKUPS
+            .collect()
+            .iter()
+            .flat_map(|family| family.get_metric())
+            .filter(|m| m.get_label().iter().any(|l| l.value() == name))
+            .map(|m| m.get_counter().get_value() as u64)
+            .sum()
+    };
+    let (hit, miss) = (outcome("hit"), outcome("miss"));
+    let cached = crate::metrics::GEOIP_CACHE_HITS.get();
+    tracing::debug!(
+        database_hits = hit,
+        database_misses = miss,
+        private = outcome("private"),
+        cache_hits = cached,
+        "GeoIP lookups (per database; cache hits are per address)"
+    );
 }
 
 /// Resolves a dataset name to a ready dataset, or a usage error: `--set`

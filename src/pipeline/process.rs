@@ -13,6 +13,7 @@ use loglift_parsers::{error_event, Event, ParseError, Parser, Value};
 use super::normalize::{Normalizer, Origin};
 use crate::dataset::DatasetSpec;
 use crate::decompress::decompressed;
+use crate::geoip::Enricher;
 
 /// Events of one object, serialized as NDJSON (one event per line).
 #[derive(Debug, Default)]
@@ -102,19 +103,23 @@ where
     };
     let mut parser = dataset.parser()?;
     let normalizer = Normalizer::new(&dataset.name, &dataset.module, namespace, origin);
+    let stages = Stages {
+        dataset,
+        normalizer: &normalizer,
+        batch_bytes,
+    };
     let mut stats = ObjectStats::default();
     let walk = if threads > 1 && dataset.framing == Framing::Lines {
         parallel::walk_blocks(
             &mut counted,
             &mut parser,
-            &normalizer,
-            batch_bytes,
+            stages,
             threads,
             &mut stats,
             &mut sink,
         )
     } else {
-        let mut walker = Walker::new(&normalizer, batch_bytes);
+        let mut walker = stages.walker();
         let walk = dataset.framing.for_each_record(&mut counted, |record| {
             walker.record(parser.as_mut(), record, 0, &mut sink)
         });
@@ -139,18 +144,40 @@ impl ObjectStats {
     }
 }
 
+/// What the walkers of one object share: its dataset (for a new GeoIP
+/// enricher per walker), its normalizer and the batch size.
+#[derive(Clone, Copy)]
+struct Stages<'n, 'o> {
+    dataset: &'n DatasetSpec,
+    normalizer: &'n Normalizer<'o>,
+    batch_bytes: usize,
+}
+
+impl<'n, 'o> Stages<'n, 'o> {
+    /// A walker for one object, or one block of a large one.
+    fn walker(&self) -> Walker<'n, 'o> {
+        Walker::new(self.normalizer, self.dataset.enricher(), self.batch_bytes)
+    }
+}
+
 /// Turns records into events in NDJSON batches.
 struct Walker<'n, 'o> {
     normalizer: &'n Normalizer<'o>,
+    enricher: Option<Enricher<'n>>,
     batch_bytes: usize,
     batch: Batch,
     stats: ObjectStats,
 }
 
 impl<'n, 'o> Walker<'n, 'o> {
-    fn new(normalizer: &'n Normalizer<'o>, batch_bytes: usize) -> Self {
+    fn new(
+        normalizer: &'n Normalizer<'o>,
+        enricher: Option<Enricher<'n>>,
+        batch_bytes: usize,
+    ) -> Self {
         Walker {
             normalizer,
+            enricher,
             batch_bytes,
             batch: Walker::empty_batch(batch_bytes),
             stats: ObjectStats::default(),
@@ -178,10 +205,14 @@ impl<'n, 'o> Walker<'n, 'o> {
         let offset = base + record.offset;
         let mut index = 0u32;
         let normalizer = self.normalizer;
+        let enricher = &mut self.enricher;
         let batch = &mut self.batch;
         let newest = &mut self.stats.newest;
         let mut emit = for_record(|mut event: Event<'_>| {
             normalizer.finish(&mut event, offset, index);
+            if let Some(enricher) = enricher {
+                enricher.enrich(&mut event);
+            }
             if let Some(Value::Time(t)) = event.get("@timestamp") {
                 *newest = (*newest).max(Some(*t));
             }
@@ -244,7 +275,7 @@ mod parallel {
     use loglift_parsers::framing::Framing;
     use loglift_parsers::Parser;
 
-    use super::{Batch, Normalizer, ObjectStats, WalkError, Walker};
+    use super::{Batch, ObjectStats, Stages, WalkError};
 
     /// Bytes of input per block.
     const BLOCK: usize = 1 << 20;
@@ -257,8 +288,7 @@ mod parallel {
     pub(super) fn walk_blocks(
         reader: &mut dyn Read,
         parser: &mut Box<dyn Parser>,
-        normalizer: &Normalizer<'_>,
-        batch_bytes: usize,
+        stages: Stages<'_, '_>,
         threads: usize,
         stats: &mut ObjectStats,
         sink: &mut dyn FnMut(Batch) -> Result<(), String>,
@@ -272,8 +302,7 @@ mod parallel {
         let Some((base, first)) = blocks.next_block()? else {
             return Ok(());
         };
-        let (batches, first_stats) =
-            walk_block(parser.as_mut(), normalizer, &first, base, batch_bytes)?;
+        let (batches, first_stats) = walk_block(parser.as_mut(), stages, &first, base)?;
         stats.add(&first_stats);
         for b in batches {
             sink(b).map_err(WalkError::Sink)?;
@@ -282,8 +311,7 @@ mod parallel {
         let Some(forks) = forks else {
             // The parser keeps its state to itself: the rest on this thread.
             while let Some((base, block)) = blocks.next_block()? {
-                let (batches, s) =
-                    walk_block(parser.as_mut(), normalizer, &block, base, batch_bytes)?;
+                let (batches, s) = walk_block(parser.as_mut(), stages, &block, base)?;
                 stats.add(&s);
                 for b in batches {
                     sink(b).map_err(WalkError::Sink)?;
@@ -302,7 +330,7 @@ mod parallel {
                     let Ok(Ok((seq, base, block))) = job else {
                         return;
                     };
-                    let result = walk_block(fork.as_mut(), normalizer, &block, base, batch_bytes);
+                    let result = walk_block(fork.as_mut(), stages, &block, base);
                     if result_tx.send((seq, result)).is_err() {
                         return;
                     }
@@ -360,17 +388,16 @@ mod parallel {
 
     fn walk_block(
         parser: &mut dyn Parser,
-        normalizer: &Normalizer<'_>,
+        stages: Stages<'_, '_>,
         block: &[u8],
         base: u64,
-        batch_bytes: usize,
     ) -> BlockResult {
         let mut batches = Vec::new();
         let mut keep = |b: Batch| -> Result<(), String> {
             batches.push(b);
             Ok(())
         };
-        let mut walker = Walker::new(normalizer, batch_bytes);
+        let mut walker = stages.walker();
         Framing::Lines.for_each_record(block, |record| {
             walker.record(parser, record, base, &mut keep)
         })?;
