@@ -70,6 +70,12 @@ impl Router {
             "aws.elb_logs"
         } else if key.contains("/vpcflowlogs/") {
             "aws.vpcflow"
+        } else if key.contains("/WAFLogs/") {
+            "aws.waf"
+        } else if key.contains("/vpcdnsquerylogs/") {
+            "aws.route53_resolver_logs"
+        } else if key.contains("/network-firewall/") {
+            "aws.firewall_logs"
         } else if self.wallarm.is_match(key) {
             "wallarm.hits"
         } else if self.s3access.is_match(key) {
@@ -123,6 +129,36 @@ mod tests {
             ds("aws.s3access")
         );
         assert_eq!(route("random/file.txt"), Route::Unknown);
+    }
+
+    #[test]
+    fn routes_waf_logs() {
+        assert_eq!(
+            route("AWSLogs/123456789012/WAFLogs/us-east-1/my-web-acl/2024/01/01/10/05/123456789012_waflogs_us-east-1_my-web-acl_20240101T1005Z_abcd1234.log.gz"),
+            ds("aws.waf")
+        );
+        assert_eq!(
+            route("waf/AWSLogs/123456789012/WAFLogs/cloudfront/acl/2024/01/01/10/05/x.log.gz"),
+            ds("aws.waf")
+        );
+    }
+
+    #[test]
+    fn routes_route53_resolver_query_logs() {
+        assert_eq!(
+            route("AWSLogs/123456789012/vpcdnsquerylogs/vpc-0123456789abcdef0/2024/01/01/vpc-0123456789abcdef0_vpcdnsquerylogs_123456789012_20240101T0005Z_abc.log.gz"),
+            ds("aws.route53_resolver_logs")
+        );
+    }
+
+    #[test]
+    fn routes_network_firewall_logs() {
+        for kind in ["alert", "flow", "tls"] {
+            assert_eq!(
+                route(&format!("AWSLogs/123456789012/network-firewall/{kind}/us-east-1/fw/2024/01/01/10/123456789012_network-firewall_{kind}_us-east-1_fw_202401011000_abc.log.gz")),
+                ds("aws.firewall_logs")
+            );
+        }
     }
 
     #[test]

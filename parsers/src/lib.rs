@@ -31,6 +31,7 @@ use std::collections::BTreeMap;
 pub mod event;
 pub mod framing;
 pub mod network;
+pub mod public_suffix;
 pub mod time;
 pub mod user_agent;
 
@@ -39,8 +40,12 @@ pub mod cloudwatch_logs;
 pub mod ec2_logs;
 pub mod elb;
 pub mod json_record;
+mod loose_json;
+pub mod network_firewall;
+pub mod route53_resolver;
 pub mod s3access;
 pub mod vpcflow;
+pub mod waf;
 pub mod wallarm;
 
 pub use event::{Event, Value};
@@ -202,6 +207,30 @@ pub static DATASETS: &[DatasetInfo] = &[
         framing: Framing::Lines,
         options: vpcflow::OPTIONS,
         build: vpcflow::build,
+    },
+    DatasetInfo {
+        name: "aws.waf",
+        module: "aws",
+        description: "AWS WAF (v2) web ACL traffic logs",
+        framing: Framing::Ndjson,
+        options: waf::OPTIONS,
+        build: waf::build,
+    },
+    DatasetInfo {
+        name: "aws.route53_resolver_logs",
+        module: "aws",
+        description: "Route 53 Resolver query logs, DNS Firewall matches included",
+        framing: Framing::Ndjson,
+        options: route53_resolver::OPTIONS,
+        build: route53_resolver::build,
+    },
+    DatasetInfo {
+        name: "aws.firewall_logs",
+        module: "aws",
+        description: "AWS Network Firewall logs: alert, flow (netflow) and TLS",
+        framing: Framing::Ndjson,
+        options: network_firewall::OPTIONS,
+        build: network_firewall::build,
     },
     DatasetInfo {
         name: "wallarm.hits",

@@ -518,10 +518,10 @@ impl<'a> RequestLine<'a> {
 /// reports them (java.net.URI): path, query and fragment percent-decoded,
 /// the extension taken from the last path segment.
 #[derive(Default)]
-struct UrlParts<'a> {
+pub(crate) struct UrlParts<'a> {
     original: &'a str,
     scheme: Option<&'a str>,
-    domain: Option<&'a str>,
+    pub(crate) domain: Option<&'a str>,
     port: Option<i64>,
     path: Option<Cow<'a, str>>,
     extension: Option<Cow<'a, str>>,
@@ -530,7 +530,8 @@ struct UrlParts<'a> {
 }
 
 impl<'a> UrlParts<'a> {
-    fn parse(target: &'a str) -> Self {
+    /// Splits a request target or absolute URL.
+    pub(crate) fn parse(target: &'a str) -> Self {
         let mut u = UrlParts {
             original: target,
             ..UrlParts::default()
@@ -569,7 +570,7 @@ impl<'a> UrlParts<'a> {
     }
 
     /// Pushes the parts in sorted key order.
-    fn push_into(self, e: &mut Event<'a>) {
+    pub(crate) fn push_into(self, e: &mut Event<'a>) {
         if let Some(d) = self.domain {
             e.push("url.domain", d);
         }

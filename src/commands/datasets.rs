@@ -20,6 +20,12 @@ const RULES: &[(&str, &str)] = &[
     ("aws.elb_logs", "key contains /elasticloadbalancing/"),
     ("aws.s3access", "file name YYYY-mm-DD-HH-MM-SS-<16 hex>"),
     ("aws.vpcflow", "key contains /vpcflowlogs/"),
+    ("aws.waf", "key contains /WAFLogs/"),
+    (
+        "aws.route53_resolver_logs",
+        "key contains /vpcdnsquerylogs/",
+    ),
+    ("aws.firewall_logs", "key contains /network-firewall/"),
     (
         "wallarm.hits",
         "file name wallarm_hits_*.json or hitlogs-*.{json,ndjson,ocsf}",
@@ -52,7 +58,7 @@ pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
         }
     };
     println!(
-        "{:<22} {:<8} {:<9} {:<34} ROUTING",
+        "{:<26} {:<8} {:<9} {:<34} ROUTING",
         "DATASET", "MODULE", "STATE", "SOURCE"
     );
     for info in loglift_parsers::DATASETS {
@@ -85,14 +91,14 @@ pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
             None => rule.to_string(),
         };
         println!(
-            "{:<22} {:<8} {:<9} {:<34} {}",
+            "{:<26} {:<8} {:<9} {:<34} {}",
             info.name, info.module, state, source, routing
         );
     }
     for d in custom {
         let module = d.name.split('.').next().unwrap_or(&d.name).to_string();
         println!(
-            "{:<22} {:<8} {:<9} {:<34} key matches {}",
+            "{:<26} {:<8} {:<9} {:<34} key matches {}",
             d.name, module, "enabled", "user-defined (datasets:)", d.selector
         );
     }
