@@ -58,7 +58,9 @@ fn leaf_fits(v: &Value, kind: &str) -> bool {
             loglift::schema::kind_fits(loglift_parsers::event::ValueKind::Float, kind)
         }
         Value::Bool(_) => kind == "boolean",
-        Value::Object(_) | Value::Array(_) => matches!(kind, "flattened" | "object" | "nested"),
+        Value::Object(_) | Value::Array(_) => {
+            matches!(kind, "flattened" | "object" | "nested" | "geo_point")
+        }
         Value::Null => true,
     }
 }

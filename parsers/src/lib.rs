@@ -34,6 +34,7 @@ pub mod network;
 pub mod time;
 pub mod user_agent;
 
+pub mod cloudfront;
 pub mod cloudtrail;
 pub mod cloudwatch_logs;
 pub mod ec2_logs;
@@ -162,6 +163,14 @@ pub static DATASETS: &[DatasetInfo] = &[
         },
         options: cloudtrail::OPTIONS,
         build: cloudtrail::build,
+    },
+    DatasetInfo {
+        name: "aws.cloudfront_logs",
+        module: "aws",
+        description: "Amazon CloudFront standard access logs (W3C, `#Fields` header decides the columns)",
+        framing: Framing::Lines,
+        options: cloudfront::OPTIONS,
+        build: cloudfront::build,
     },
     DatasetInfo {
         name: "aws.cloudwatch_logs",
