@@ -39,6 +39,7 @@ pub mod cloudtrail;
 pub mod cloudwatch_logs;
 pub mod ec2_logs;
 pub mod elb;
+pub mod guardduty;
 pub mod json_record;
 pub mod s3access;
 pub mod vpcflow;
@@ -195,6 +196,14 @@ pub static DATASETS: &[DatasetInfo] = &[
         framing: Framing::Lines,
         options: elb::OPTIONS,
         build: elb::build,
+    },
+    DatasetInfo {
+        name: "aws.guardduty",
+        module: "aws",
+        description: "Amazon GuardDuty findings exported to S3 (one finding per line)",
+        framing: Framing::Ndjson,
+        options: guardduty::OPTIONS,
+        build: guardduty::build,
     },
     DatasetInfo {
         name: "aws.s3access",
