@@ -40,6 +40,7 @@ pub mod cloudwatch_logs;
 pub mod ec2_logs;
 pub mod elb;
 pub mod guardduty;
+pub mod iru;
 pub mod json_record;
 pub mod s3access;
 pub mod vpcflow;
@@ -220,6 +221,16 @@ pub static DATASETS: &[DatasetInfo] = &[
         framing: Framing::Lines,
         options: vpcflow::OPTIONS,
         build: vpcflow::build,
+    },
+    DatasetInfo {
+        name: "iru.audit",
+        module: "iru",
+        description: "Iru Endpoint (Kandji) audit events pushed to S3 (NDJSON, JSON array or {\"results\":[…]} page)",
+        framing: Framing::JsonRecords {
+            field: std::borrow::Cow::Borrowed("results"),
+        },
+        options: iru::OPTIONS,
+        build: iru::build,
     },
     DatasetInfo {
         name: "wallarm.hits",
