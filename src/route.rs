@@ -33,6 +33,7 @@ pub struct Router {
     selectors: Vec<Selector>,
     s3access: Regex,
     wallarm: Regex,
+    cloudfront: Regex,
 }
 
 impl Default for Router {
@@ -52,6 +53,13 @@ impl Router {
                 .expect("valid regex"),
             wallarm: Regex::new(
                 r"(^|/)(wallarm_hits_[^/]*\.json|hitlogs-[^/]*\.(json|ndjson|ocsf))(\.gz|\.zst)?$",
+            )
+            .expect("valid regex"),
+            // CloudFront standard logs (legacy and v2):
+            // `[prefix/]<distribution-id>.YYYY-MM-DD-HH.<unique-id>.gz`, the prefix
+            // possibly partitioned (`{DistributionId}/{yyyy}/{MM}/{dd}/{HH}/`).
+            cloudfront: Regex::new(
+                r"(^|/)E[A-Z0-9]{5,20}\.\d{4}-\d{2}-\d{2}-\d{2}\.[A-Za-z0-9]+(\.log)?(\.gz|\.zst)?$",
             )
             .expect("valid regex"),
         }
@@ -76,6 +84,10 @@ impl Router {
             "aws.route53_resolver_logs"
         } else if key.contains("/network-firewall/") {
             "aws.firewall_logs"
+        } else if key.contains("/GuardDuty/") {
+            "aws.guardduty"
+        } else if self.cloudfront.is_match(key) {
+            "aws.cloudfront_logs"
         } else if self.wallarm.is_match(key) {
             "wallarm.hits"
         } else if self.s3access.is_match(key) {
@@ -140,6 +152,36 @@ mod tests {
         assert_eq!(
             route("waf/AWSLogs/123456789012/WAFLogs/cloudfront/acl/2024/01/01/10/05/x.log.gz"),
             ds("aws.waf")
+        );
+    }
+
+    #[test]
+    fn routes_cloudfront_standard_log_names() {
+        assert_eq!(
+            route("E2K2LNL5N3WR51.2024-01-01-10.a1b2c3d4.gz"),
+            ds("aws.cloudfront_logs")
+        );
+        assert_eq!(
+            route("cdn-logs/EMLARXS9EXAMPLE.2019-11-14-20.RT4KCN4SGK9.gz"),
+            ds("aws.cloudfront_logs")
+        );
+        // Standard logging v2 with Hive-style partitioning of the prefix.
+        assert_eq!(
+            route("cf/AWSLogs/123456789012/CloudFront/E2K2LNL5N3WR51/2024/11/14/20/E2K2LNL5N3WR51.2024-11-14-20.4b9f3a1c.gz"),
+            ds("aws.cloudfront_logs")
+        );
+        assert_eq!(route("E2K2LNL5N3WR51.2024-01-01.gz"), Route::Unknown);
+    }
+
+    #[test]
+    fn routes_guardduty_findings_exports() {
+        assert_eq!(
+            route("AWSLogs/123456789012/GuardDuty/us-east-1/2024/01/01/5a1b2c3d-0e1f-4a5b-8c9d-0e1f2a3b4c5d.jsonl.gz"),
+            ds("aws.guardduty")
+        );
+        assert_eq!(
+            route("exports/AWSLogs/123456789012/GuardDuty/eu-west-1/2024/03/09/f0e1d2c3-b4a5-4968-8776-655443322110.jsonl.gz"),
+            ds("aws.guardduty")
         );
     }
 

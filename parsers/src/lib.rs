@@ -35,10 +35,13 @@ pub mod public_suffix;
 pub mod time;
 pub mod user_agent;
 
+pub mod cloudfront;
 pub mod cloudtrail;
 pub mod cloudwatch_logs;
 pub mod ec2_logs;
 pub mod elb;
+pub mod guardduty;
+pub mod iru;
 pub mod json_record;
 mod loose_json;
 pub mod network_firewall;
@@ -169,6 +172,14 @@ pub static DATASETS: &[DatasetInfo] = &[
         build: cloudtrail::build,
     },
     DatasetInfo {
+        name: "aws.cloudfront_logs",
+        module: "aws",
+        description: "Amazon CloudFront standard access logs (W3C, `#Fields` header decides the columns)",
+        framing: Framing::Lines,
+        options: cloudfront::OPTIONS,
+        build: cloudfront::build,
+    },
+    DatasetInfo {
         name: "aws.cloudwatch_logs",
         module: "aws",
         description: "CloudWatch Logs subscription deliveries (Firehose) and export-task files",
@@ -191,6 +202,14 @@ pub static DATASETS: &[DatasetInfo] = &[
         framing: Framing::Lines,
         options: elb::OPTIONS,
         build: elb::build,
+    },
+    DatasetInfo {
+        name: "aws.guardduty",
+        module: "aws",
+        description: "Amazon GuardDuty findings exported to S3 (one finding per line)",
+        framing: Framing::Ndjson,
+        options: guardduty::OPTIONS,
+        build: guardduty::build,
     },
     DatasetInfo {
         name: "aws.s3access",
@@ -231,6 +250,16 @@ pub static DATASETS: &[DatasetInfo] = &[
         framing: Framing::Ndjson,
         options: network_firewall::OPTIONS,
         build: network_firewall::build,
+    },
+    DatasetInfo {
+        name: "iru.audit",
+        module: "iru",
+        description: "Iru Endpoint (Kandji) audit events pushed to S3 (NDJSON, JSON array or {\"results\":[…]} page)",
+        framing: Framing::JsonRecords {
+            field: std::borrow::Cow::Borrowed("results"),
+        },
+        options: iru::OPTIONS,
+        build: iru::build,
     },
     DatasetInfo {
         name: "wallarm.hits",

@@ -26,6 +26,15 @@ const RULES: &[(&str, &str)] = &[
         "key contains /vpcdnsquerylogs/",
     ),
     ("aws.firewall_logs", "key contains /network-firewall/"),
+    ("aws.guardduty", "key contains /GuardDuty/"),
+    (
+        "aws.cloudfront_logs",
+        "file name <distribution-id>.YYYY-MM-DD-HH.<id>[.gz]",
+    ),
+    (
+        "iru.audit",
+        "`selector:` in its module file (no fixed layout)",
+    ),
     (
         "wallarm.hits",
         "file name wallarm_hits_*.json or hitlogs-*.{json,ndjson,ocsf}",

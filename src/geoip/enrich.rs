@@ -251,17 +251,24 @@ impl Drop for Enricher<'_> {
     }
 }
 
-/// Sets `target` to the JSON object `json`, unless the event already has
-/// `target` or a field under it (a record that carries its own geo data
-/// keeps it).
+/// Sets `target` to the JSON object `json`. Fields the record itself put
+/// under `target` (WAF's country and ASN) are replaced: as in Elastic's
+/// pipelines, the database's answer wins and the record's values are only
+/// the fallback for addresses the database does not know.
 fn put_object<'a>(event: &mut Event<'a>, target: &'a str, json: &str) {
-    let taken = event.fields().any(|(key, _)| {
+    let under_target = |key: &str| {
         key.strip_prefix(target)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-    });
-    if !taken {
-        event.insert(target, Value::Json(Cow::Owned(json.to_string())));
+    };
+    let own: Vec<String> = event
+        .fields()
+        .filter(|(key, _)| under_target(key))
+        .map(|(key, _)| key.to_string())
+        .collect();
+    for key in own {
+        event.remove(&key);
     }
+    event.insert(target, Value::Json(Cow::Owned(json.to_string())));
 }
 
 /// The cache slot of an address (a multiplicative hash of its bits).

@@ -156,16 +156,33 @@ fn a_rule_may_write_several_geo_targets_and_no_as() {
 }
 
 #[test]
-fn a_record_with_its_own_geo_keeps_it() {
+fn the_database_answer_replaces_the_records_own_geo_which_stays_as_fallback() {
     let geoip = city_and_asn();
     let rules = source_rule();
     let mut enricher = geoip.enricher(&rules);
-    let mut event = Event::new();
-    event.insert("source.ip", "89.160.20.128");
-    event.insert("source.geo.country_iso_code", "XX");
-    enricher.enrich(&mut event);
-    assert_eq!(event.get("source.geo").map(|_| ()), None);
-    assert!(event.get("source.as").is_some());
+    let own = |ip: &'static str| {
+        let mut event = Event::new();
+        event.insert("source.ip", ip);
+        event.insert("source.geo.country_iso_code", "AU");
+        event.insert("source.as.number", Value::Int(64500));
+        event
+    };
+    let mut known = own("89.160.20.128");
+    enricher.enrich(&mut known);
+    let mut out = Vec::new();
+    known.write_json(&mut out);
+    let known: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(known["source"]["geo"]["country_iso_code"], "SE");
+    assert_eq!(known["source"]["as"]["number"], 29518);
+    let mut unknown = own("8.8.4.4");
+    enricher.enrich(&mut unknown);
+    assert_eq!(
+        unknown
+            .get("source.geo.country_iso_code")
+            .and_then(Value::as_str),
+        Some("AU")
+    );
+    assert_eq!(unknown.get("source.as.number"), Some(&Value::Int(64500)));
 }
 
 #[test]

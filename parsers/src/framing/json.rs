@@ -1235,6 +1235,29 @@ mod tests {
     }
 
     #[test]
+    fn a_records_framing_reads_api_pages_arrays_and_ndjson_alike() {
+        // `iru.audit`: an API page, a JSON array, or one event per line.
+        let framing = Framing::JsonRecords {
+            field: Cow::Borrowed("results"),
+        };
+        let page = "{\"count\":2,\"next\":null,\"results\":[{\"id\":\"a\"},{\"id\":\"b\"}],\"previous\":null}";
+        assert_eq!(
+            texts(&records(&framing, page)),
+            vec![r#"{"id":"a"}"#, r#"{"id":"b"}"#]
+        );
+        let array = "[{\"id\":\"a\"},\n{\"id\":\"b\"}]";
+        assert_eq!(
+            texts(&records(&framing, array)),
+            vec![r#"{"id":"a"}"#, r#"{"id":"b"}"#]
+        );
+        let ndjson = "{\"id\":\"a\",\"new_state\":{\"results\":1}}\n{\"id\":\"b\"}\n";
+        assert_eq!(
+            texts(&records(&framing, ndjson)),
+            vec![r#"{"id":"a","new_state":{"results":1}}"#, r#"{"id":"b"}"#]
+        );
+    }
+
+    #[test]
     fn json_auto_unpacks_a_leading_array_else_reads_values() {
         assert_eq!(
             texts(&records(&Framing::JsonAuto, " [{\"a\":1},{\"b\":2}]")),
