@@ -165,6 +165,18 @@ def key(dataset, name, n):
         return f"cloudwatch/{base}.gz"
     if dataset == "aws.ec2_logs":  # routed by the module file's selector
         return f"ec2/{base}.gz"
+    if dataset == "aws.waf":
+        return f"AWSLogs/123456789012/WAFLogs/us-east-1/shop-acl/2024/03/12/09/00/{base}.log.gz"
+    if dataset == "aws.route53_resolver_logs":
+        return f"AWSLogs/123456789012/vpcdnsquerylogs/vpc-0a1b2c3d4e5f60718/2024/03/12/{base}.log.gz"
+    if dataset == "aws.firewall_logs":
+        return f"AWSLogs/123456789012/network-firewall/alert/2024/03/12/09/{base}.log.gz"
+    if dataset == "aws.guardduty":
+        return f"AWSLogs/123456789012/GuardDuty/{day}/{base}.jsonl.gz"
+    if dataset == "aws.cloudfront_logs":  # <distribution-id>.YYYY-MM-DD-HH.<id>.gz
+        return f"cdn/{name}.gz"
+    if dataset == "iru.audit":  # routed by the module file's selector
+        return f"iru/audit/{base}.json.gz"
     if dataset == "wallarm.hits":
         ext = os.path.splitext(name)[1].lstrip(".")
         ext = "json" if ext == "jsonl" else ext  # wallarm_hits_*.json is the exported name
@@ -197,6 +209,8 @@ mkdir -p "$work/config"
 cp -r config/modules.d "$work/config/"
 echo "selector: '^cloudwatch/'" >>"$work/config/modules.d/aws.cloudwatch_logs.yml"
 echo "selector: '^ec2/'" >>"$work/config/modules.d/aws.ec2_logs.yml"
+mv "$work/config/modules.d/iru.audit.yml.disabled" "$work/config/modules.d/iru.audit.yml"
+echo "selector: '^iru/audit/'" >>"$work/config/modules.d/iru.audit.yml"
 http_port="$(free_port)"
 cat >"$work/config/loglift.yml" <<EOF
 aws:

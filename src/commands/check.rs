@@ -577,21 +577,54 @@ async fn check_s3_poll(report: &mut Report, c: &S3PollInputConfig, settings: &Aw
     }
 }
 
-/// `HeadObject`, which needs `s3:GetObject` (what reading the object needs).
+/// `HeadObject`, which needs `s3:GetObject` (what reading the object needs);
+/// for an SSE-KMS object (GuardDuty exports are), a one-byte `GetObject`
+/// too, which also needs `kms:Decrypt` on the object's key.
 async fn head_object(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Outcome {
-    match call(s3.head_object().bucket(bucket).key(key).send()).await {
-        Ok(out) => Outcome::Pass(format!(
-            "HeadObject s3://{bucket}/{key}: {} bytes",
-            out.content_length().unwrap_or(0)
-        )),
+    let head = match call(s3.head_object().bucket(bucket).key(key).send()).await {
+        Ok(out) => out,
+        Err(info) => {
+            return Outcome::Fail(format!(
+                "HeadObject s3://{bucket}/{key}: {}",
+                explain(
+                    &info,
+                    "s3:GetObject",
+                    &format!("arn:aws:s3:::{bucket}/{key}")
+                )
+            ))
+        }
+    };
+    let seen = format!(
+        "HeadObject s3://{bucket}/{key}: {} bytes",
+        head.content_length().unwrap_or(0)
+    );
+    let kms_key = match head.server_side_encryption() {
+        Some(sse) if sse.as_str().starts_with("aws:kms") => {
+            head.ssekms_key_id().unwrap_or("the bucket's KMS key").to_string()
+        }
+        _ => return Outcome::Pass(seen),
+    };
+    let get = s3.get_object().bucket(bucket).key(key).range("bytes=0-0");
+    match call(get.send()).await {
+        Ok(_) => Outcome::Pass(format!("{seen}, SSE-KMS, decrypted with {kms_key}")),
         Err(info) => Outcome::Fail(format!(
-            "HeadObject s3://{bucket}/{key}: {}",
-            explain(
-                &info,
-                "s3:GetObject",
-                &format!("arn:aws:s3:::{bucket}/{key}")
-            )
+            "GetObject s3://{bucket}/{key} (SSE-KMS): {}",
+            explain_kms(&info, &kms_key)
         )),
+    }
+}
+
+/// Why reading an SSE-KMS object failed: access denied there is nearly
+/// always the reader's missing `kms:Decrypt` on the object's key.
+fn explain_kms(info: &ErrorInfo, kms_key: &str) -> String {
+    if is_access_denied(info) || info.code.as_deref().is_some_and(|c| c.starts_with("KMS.")) {
+        format!(
+            "{}: missing permission kms:Decrypt on {kms_key} (the object is SSE-KMS encrypted; \
+             the key policy must also allow the reader's role)",
+            head(info)
+        )
+    } else {
+        explain(info, "s3:GetObject", "the object")
     }
 }
 
@@ -896,6 +929,17 @@ mod tests {
             explain(&bare, "s3:GetObject", "arn:aws:s3:::b/k"),
             "AccessDenied (HTTP 403): missing permission s3:GetObject on arn:aws:s3:::b/k"
         );
+    }
+
+    #[test]
+    fn access_denied_on_an_sse_kms_object_names_kms_decrypt() {
+        let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd";
+        let denied = explain_kms(&info(Some("AccessDenied"), Some(403)), key);
+        assert!(denied.contains("missing permission kms:Decrypt on arn:aws:kms:us-east-1:111122223333:key/1234abcd"), "{denied}");
+        let kms = explain_kms(&info(Some("KMS.DisabledException"), Some(400)), key);
+        assert!(kms.contains("kms:Decrypt"), "{kms}");
+        let other = explain_kms(&info(None, Some(404)), key);
+        assert!(!other.contains("kms:Decrypt"), "{other}");
     }
 
     #[test]

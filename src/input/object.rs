@@ -159,11 +159,16 @@ impl ObjectReader {
                 return Ok(ObjectOutcome::Missing);
             }
             Err(e) => {
+                let mut reason = crate::aws::error_summary(&e);
+                if reason.contains("AccessDenied") || reason.contains("KMS") {
+                    // SSE-KMS objects (GuardDuty exports) also need kms:Decrypt.
+                    reason.push_str(" (needs s3:GetObject, and kms:Decrypt on the key of an SSE-KMS encrypted object; `loglift check` tells which)");
+                }
                 return Err(ObjectError::Get {
                     bucket: object.bucket.clone(),
                     key: object.key.clone(),
-                    reason: crate::aws::error_summary(&e),
-                })
+                    reason,
+                });
             }
         };
         let version = object
