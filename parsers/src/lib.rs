@@ -28,6 +28,8 @@
 
 use std::collections::BTreeMap;
 
+pub mod convert;
+pub mod dissect;
 pub mod event;
 pub mod framing;
 pub mod network;
