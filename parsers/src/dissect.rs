@@ -560,9 +560,7 @@ fn parse_key(body: &str) -> Result<RawKey<'_>, (usize, String)> {
     let Ok((after, (_, modifier))) = parsed else {
         return Err((0, "unreadable key".into()));
     };
-    let name_len = after
-        .find(['+', '?', '*', '&', '/'])
-        .unwrap_or(after.len());
+    let name_len = after.find(['+', '?', '*', '&', '/']).unwrap_or(after.len());
     let (name, tail) = after.split_at(name_len);
     let mut order = None;
     let mut rest_after = tail;

@@ -41,6 +41,7 @@ pub mod cloudwatch_logs;
 pub mod ec2_logs;
 pub mod elb;
 pub mod json_record;
+pub mod mapping;
 pub mod s3access;
 pub mod vpcflow;
 pub mod wallarm;
