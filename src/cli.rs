@@ -46,6 +46,10 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = FieldsFormat::Markdown)]
         format: FieldsFormat,
+        /// Configuration file: adds its user-defined datasets (their mapped
+        /// ECS fields, `static:` fields and their own `<name>.*` object).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// List, enable or disable the module files of `modules.d/`.
     Modules(ModulesArgs),
@@ -156,7 +160,11 @@ pub fn main() -> ExitCode {
         Command::Run { config } => commands::run::run(config.as_deref()),
         Command::Check { config } => commands::check::run(config.as_deref()),
         Command::Parse(args) => commands::parse::run(&args),
-        Command::Fields { dataset, format } => commands::fields::run(dataset.as_deref(), format),
+        Command::Fields {
+            dataset,
+            format,
+            config,
+        } => commands::fields::run(dataset.as_deref(), format, config.as_deref()),
         Command::Datasets { config } => commands::datasets::run(config.as_deref()),
         Command::Modules(args) => {
             let action = match args.action {

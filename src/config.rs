@@ -333,6 +333,36 @@ pub struct CustomDatasetConfig {
     /// Address fields to enrich by GeoIP (`source.ip` → `source.geo`, `source.as`).
     #[serde(default)]
     pub geoip_fields: Vec<String>,
+    /// For `lines`: an Elasticsearch dissect pattern splitting each line into
+    /// keys (`%{ts} %{host} acmefw[%{pid}]: %{verdict} …`).
+    #[serde(default)]
+    pub dissect: Option<String>,
+    /// Text between the parts of an appended key (`%{+name}`); default empty.
+    #[serde(default)]
+    pub append_separator: Option<String>,
+    /// Values copied, converted, into ECS fields.
+    #[serde(default)]
+    pub fields: Vec<FieldMapConfig>,
+    /// Constant fields set on every event (`observer.vendor: Acme`).
+    #[serde(default, rename = "static")]
+    pub static_fields: BTreeMap<String, serde_norway::Value>,
+}
+
+/// One `fields:` entry of a user-defined dataset.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldMapConfig {
+    /// A dissect key, or a dotted path into the record's JSON object.
+    pub from: String,
+    /// The ECS field it goes to (defined in `fields/ecs.yml`), or a field
+    /// under the dataset's own name.
+    pub to: String,
+    /// keyword, long, integer, double, boolean, ip or date; unset copies the value.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// For `type: date`: rfc3339, unix, unix_ms or a strftime pattern.
+    #[serde(default)]
+    pub format: Option<String>,
 }
 
 /// One output.
@@ -688,7 +718,46 @@ impl Config {
         let text = substitute_env(text, path)?;
         let config: Config = serde_norway::from_str(&text).map_err(|e| yaml_error(path, &e))?;
         config.validate(path)?;
+        config.check_mapped_fields(path, &text)?;
         Ok(config)
+    }
+
+    /// Every field a user-defined dataset maps or sets (`fields:` `to`,
+    /// `static:`) is an ECS field of `fields/ecs.yml` or lies under the
+    /// dataset's own name: a typo is an error with its line, never a silent
+    /// new field.
+    fn check_mapped_fields(&self, path: &Path, text: &str) -> Result<(), ConfigError> {
+        let ecs = crate::schema::fields_for("ecs").map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: 0,
+            reason: e.to_string(),
+        })?;
+        for d in &self.datasets {
+            let own = format!("{}.", d.name);
+            let targets = d
+                .fields
+                .iter()
+                .map(|f| f.to.as_str())
+                .chain(d.static_fields.keys().map(String::as_str));
+            for name in targets {
+                if name.starts_with(&own) || ecs.contains_key(name) {
+                    continue;
+                }
+                let line = text
+                    .lines()
+                    .position(|l| l.contains(name))
+                    .map_or(0, |i| i + 1);
+                return Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    line,
+                    reason: format!(
+                        "dataset {}: `{name}` is not an ECS field of fields/ecs.yml (`loglift fields --dataset ecs` lists them); use an ECS name or one under `{own}*`",
+                        d.name
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {

@@ -8,7 +8,10 @@ use regex::Regex;
 
 use loglift_parsers::{framing::Framing, DatasetInfo, OptionError, Options, Parser};
 
+use loglift_parsers::dissect::Dissector;
 use loglift_parsers::json_record::{CustomDataset, TimestampFormat};
+use loglift_parsers::mapping::FieldMapping;
+use loglift_parsers::Value;
 
 use crate::config::{Config, CustomDatasetConfig, CustomFraming, Module, ModuleFile};
 use crate::geoip::{Enricher, GeoIp, GeoRule};
@@ -233,8 +236,9 @@ impl Registry {
 }
 
 /// Builds a user-defined dataset: its framing, and the generic record parser
-/// (raw `message`, optionally the record's JSON under `<name>.*`, optionally
-/// `@timestamp` from one of its fields).
+/// (raw `message`; the record's JSON, or its dissected keys, under
+/// `<name>.*`; `fields:` mapped and converted into ECS fields; `static:`
+/// fields; `@timestamp` from one of its fields), compiled once here.
 fn custom_spec(custom: &CustomDatasetConfig) -> Result<DatasetSpec, RegistryError> {
     let invalid = |reason: String| RegistryError::Custom {
         name: custom.name.clone(),
@@ -257,6 +261,38 @@ fn custom_spec(custom: &CustomDatasetConfig) -> Result<DatasetSpec, RegistryErro
         dataset.timestamp_format = TimestampFormat::parse(format)
             .map_err(|e| invalid(format!("timestamp_format: {e}")))?;
     }
+    if let Some(pattern) = &custom.dissect {
+        if custom.framing != CustomFraming::Lines {
+            return Err(invalid("dissect: only for `framing: lines`".into()));
+        }
+        let dissector = Dissector::new(pattern).map_err(|e| invalid(format!("dissect: {e}")))?;
+        dataset.dissect = Some(match &custom.append_separator {
+            Some(separator) => dissector.append_separator(separator),
+            None => dissector,
+        });
+    } else if custom.append_separator.is_some() {
+        return Err(invalid(
+            "append_separator: needs a `dissect` pattern".into(),
+        ));
+    }
+    dataset.fields = custom
+        .fields
+        .iter()
+        .map(|f| {
+            FieldMapping::new(&f.from, &f.to, f.kind.as_deref(), f.format.as_deref())
+                .map_err(|e| invalid(format!("fields: {} -> {}: {e}", f.from, f.to)))
+        })
+        .collect::<Result<_, _>>()?;
+    dataset.static_fields = custom
+        .static_fields
+        .iter()
+        .map(|(name, value)| {
+            static_value(value)
+                .map(|v| (name.clone(), v))
+                .ok_or_else(|| invalid(format!("static: {name}: a string, number or boolean")))
+        })
+        .collect::<Result<_, _>>()?;
+    let parser = dataset.compile().map_err(|e| invalid(e.to_string()))?;
     let module = custom
         .name
         .split('.')
@@ -267,11 +303,24 @@ fn custom_spec(custom: &CustomDatasetConfig) -> Result<DatasetSpec, RegistryErro
         &custom.name,
         &module,
         framing,
-        Arc::new(move || Ok(dataset.build())),
+        Arc::new(move || Ok(Box::new(parser.clone()) as Box<dyn Parser>)),
         custom
             .geoip_fields
             .iter()
             .map(|field| GeoRule::for_ip_field(field))
             .collect(),
     ))
+}
+
+/// A `static:` value from YAML: text, a number or a boolean.
+fn static_value(value: &serde_norway::Value) -> Option<Value<'static>> {
+    Some(match value {
+        serde_norway::Value::String(s) => Value::from(s.clone()),
+        serde_norway::Value::Bool(b) => Value::Bool(*b),
+        serde_norway::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64()?),
+        },
+        _ => return None,
+    })
 }

@@ -277,3 +277,98 @@ fn logs_are_plain_text_off_a_terminal_and_json_on_request() {
         .unwrap();
     assert!(flag.status.success());
 }
+
+const ACME: &str = r#"datasets:
+  - name: acme.firewall
+    selector: '^acme/'
+    framing: lines
+    dissect: '%{ts} %{host} acmefw[%{pid}]: %{verdict} %{src}:%{sport} -> %{dst}:%{dport}'
+    fields:
+      - {from: src, to: source.ip, type: ip}
+      - {from: sport, to: source.port, type: long}
+    static:
+      observer.vendor: Acme
+    timestamp_field: ts
+"#;
+
+#[test]
+fn a_user_defined_dissect_dataset_runs_locally_and_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), "loglift.yml", ACME.as_bytes());
+    let line = "2024-03-05T10:00:00Z fw-1 acmefw[311]: DENY 89.160.20.128:51234 -> 10.0.0.5:22\n";
+    let out = loglift(
+        &[
+            "parse",
+            "--config",
+            &config,
+            "--dataset",
+            "acme.firewall",
+            "-",
+        ],
+        line.as_bytes(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let event = &events(&out)[0];
+    assert_eq!(
+        event["source"],
+        serde_json::json!({"ip": "89.160.20.128", "port": 51234})
+    );
+    assert_eq!(event["acme"]["firewall"]["verdict"], "DENY");
+    assert_eq!(event["observer"]["vendor"], "Acme");
+
+    let listed = loglift(&["datasets", "--config", &config], b"");
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.contains("dissect '%{ts} %{host} acmefw[%{pid}]"),
+        "{listed}"
+    );
+    assert!(listed.contains("framing lines"), "{listed}");
+
+    let template = loglift(
+        &[
+            "fields",
+            "--config",
+            &config,
+            "--dataset",
+            "acme.firewall",
+            "--format",
+            "es-template",
+        ],
+        b"",
+    );
+    assert!(
+        template.status.success(),
+        "{}",
+        String::from_utf8_lossy(&template.stderr)
+    );
+    let template: serde_json::Value = serde_json::from_slice(&template.stdout).unwrap();
+    let text = template.to_string();
+    assert!(text.contains("\"ip\""), "source.ip is mapped as ip: {text}");
+    assert!(text.contains("logs-acme.firewall-*"), "{text}");
+}
+
+#[test]
+fn an_unknown_ecs_name_in_a_mapping_is_a_config_error_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "loglift.yml",
+        ACME.replace("to: source.ip,", "to: source.ipp,").as_bytes(),
+    );
+    let out = loglift(&["datasets", "--config", &config], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("loglift.yml:7:") && err.contains("source.ipp"),
+        "{err}"
+    );
+    let bad_pattern = ACME.replace("%{verdict} %{src}", "%{verdict}%{src}");
+    let config = write(dir.path(), "bad.yml", bad_pattern.as_bytes());
+    let out = loglift(&["datasets", "--config", &config], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dissect"));
+}

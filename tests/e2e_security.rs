@@ -40,7 +40,11 @@ fn expected_events(dataset: &str, file: &Path) -> usize {
         .arg(file)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout.iter().filter(|b| **b == b'\n').count()
 }
 
@@ -91,7 +95,11 @@ async fn each_security_source_routes_by_its_key_layout_and_is_delivered() {
     assert_eq!(events.len(), total, "log:\n{}", agent.log());
     assert!(events.duplicate_ids().is_empty());
     for (dataset, n) in &expected {
-        assert_eq!(events.per_dataset.get(*dataset), Some(n), "events of {dataset}");
+        assert_eq!(
+            events.per_dataset.get(*dataset),
+            Some(n),
+            "events of {dataset}"
+        );
     }
     let metrics = agent.metrics();
     assert_eq!(
@@ -99,7 +107,10 @@ async fn each_security_source_routes_by_its_key_layout_and_is_delivered() {
         OBJECTS.len() as f64
     );
     assert_eq!(
-        metric(&metrics, "loglift_s3_objects_total{dataset=\"none\",outcome=\"unrouted\"}"),
+        metric(
+            &metrics,
+            "loglift_s3_objects_total{dataset=\"none\",outcome=\"unrouted\"}"
+        ),
         0.0,
         "nothing left unrouted"
     );

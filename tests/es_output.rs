@@ -138,10 +138,13 @@ async fn bulk_bodies_are_create_pairs_with_event_ids_into_data_streams() {
 
     assert_stored_once(&server, &ids.iter().cloned().collect());
     let requests = server.requests();
-    assert_eq!(
-        requests.len(),
-        8,
-        "2 batches of 1000, 300 a request: 4 each"
+    // 300 a request: 4 each when the two batches of 1000 are sent one by
+    // one, 7 when the output thread found both queued and sent them as one
+    // group (a loaded machine); never a request over 300 events.
+    assert!(
+        [7, 8].contains(&requests.len()),
+        "2 batches of 1000, 300 a request: {} requests",
+        requests.len()
     );
     let mut sent_ids = Vec::new();
     for r in &requests {

@@ -28,6 +28,8 @@
 
 use std::collections::BTreeMap;
 
+pub mod convert;
+pub mod dissect;
 pub mod event;
 pub mod framing;
 pub mod network;
@@ -44,6 +46,7 @@ pub mod guardduty;
 pub mod iru;
 pub mod json_record;
 mod loose_json;
+pub mod mapping;
 pub mod network_firewall;
 pub mod route53_resolver;
 pub mod s3access;

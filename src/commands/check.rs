@@ -599,9 +599,10 @@ async fn head_object(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Outcom
         head.content_length().unwrap_or(0)
     );
     let kms_key = match head.server_side_encryption() {
-        Some(sse) if sse.as_str().starts_with("aws:kms") => {
-            head.ssekms_key_id().unwrap_or("the bucket's KMS key").to_string()
-        }
+        Some(sse) if sse.as_str().starts_with("aws:kms") => head
+            .ssekms_key_id()
+            .unwrap_or("the bucket's KMS key")
+            .to_string(),
         _ => return Outcome::Pass(seen),
     };
     let get = s3.get_object().bucket(bucket).key(key).range("bytes=0-0");
@@ -935,7 +936,12 @@ mod tests {
     fn access_denied_on_an_sse_kms_object_names_kms_decrypt() {
         let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd";
         let denied = explain_kms(&info(Some("AccessDenied"), Some(403)), key);
-        assert!(denied.contains("missing permission kms:Decrypt on arn:aws:kms:us-east-1:111122223333:key/1234abcd"), "{denied}");
+        assert!(
+            denied.contains(
+                "missing permission kms:Decrypt on arn:aws:kms:us-east-1:111122223333:key/1234abcd"
+            ),
+            "{denied}"
+        );
         let kms = explain_kms(&info(Some("KMS.DisabledException"), Some(400)), key);
         assert!(kms.contains("kms:Decrypt"), "{kms}");
         let other = explain_kms(&info(None, Some(404)), key);

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::cli::UsageError;
-use crate::config::{Config, Module};
+use crate::config::{Config, CustomFraming, Module};
 use crate::dataset::Registry;
 
 /// Built-in routing rules, as documentation for `loglift datasets`.
@@ -106,8 +106,21 @@ pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
     }
     for d in custom {
         let module = d.name.split('.').next().unwrap_or(&d.name).to_string();
+        let framing = match d.framing {
+            CustomFraming::Lines => "lines",
+            CustomFraming::Json => "json",
+            CustomFraming::Ndjson => "ndjson",
+        };
+        let mut parsing = format!("framing {framing}");
+        if let Some(pattern) = &d.dissect {
+            parsing.push_str(&format!(", dissect '{pattern}'"));
+        }
+        if !d.fields.is_empty() {
+            let mapped: Vec<&str> = d.fields.iter().map(|f| f.to.as_str()).collect();
+            parsing.push_str(&format!(", maps to {}", mapped.join(", ")));
+        }
         println!(
-            "{:<26} {:<8} {:<9} {:<34} key matches {}",
+            "{:<26} {:<8} {:<9} {:<34} key matches {}; {parsing}",
             d.name, module, "enabled", "user-defined (datasets:)", d.selector
         );
     }

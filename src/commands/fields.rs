@@ -4,11 +4,20 @@
 use serde_json::{json, Map, Value};
 
 use crate::cli::{FieldsFormat, UsageError};
+use crate::config::Config;
 use crate::schema::{field_sets, FieldDef, FieldSet};
 
 /// Runs `loglift fields`.
-pub fn run(dataset: Option<&str>, format: FieldsFormat) -> anyhow::Result<()> {
-    let sets = field_sets()?;
+pub fn run(
+    dataset: Option<&str>,
+    format: FieldsFormat,
+    config: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let mut sets = field_sets()?;
+    if let Some(path) = config {
+        let config = Config::load(path).map_err(|e| UsageError(e.to_string()))?;
+        sets.extend(custom_sets(&config, &sets));
+    }
     let chosen = choose(&sets, dataset)?;
     let out = match format {
         FieldsFormat::Markdown => chosen
@@ -29,6 +38,50 @@ pub fn run(dataset: Option<&str>, format: FieldsFormat) -> anyhow::Result<()> {
     };
     println!("{out}");
     Ok(())
+}
+
+/// The field sets of the configuration's user-defined datasets: each ECS
+/// field its `fields:` and `static:` set (with ECS's definition), and its
+/// own `<name>` object for the record's unmapped keys.
+pub fn custom_sets(config: &Config, sets: &[FieldSet]) -> Vec<FieldSet> {
+    let ecs: Vec<&FieldDef> = sets
+        .iter()
+        .filter(|s| s.dataset == "ecs")
+        .flat_map(|s| &s.fields)
+        .collect();
+    config
+        .datasets
+        .iter()
+        .map(|d| {
+            let mut fields: Vec<FieldDef> = d
+                .fields
+                .iter()
+                .map(|f| f.to.as_str())
+                .chain(d.static_fields.keys().map(String::as_str))
+                .filter_map(|name| ecs.iter().find(|f| f.name == name).map(|f| (*f).clone()))
+                .collect();
+            fields.sort_by(|a, b| a.name.cmp(&b.name));
+            fields.dedup_by(|a, b| a.name == b.name);
+            fields.push(FieldDef {
+                name: d.name.clone(),
+                kind: "object".into(),
+                description: format!(
+                    "The record's own keys (JSON members or dissect keys) that no `fields:` entry maps, under the dataset's name ({}).",
+                    d.selector
+                ),
+                example: None,
+            });
+            FieldSet {
+                dataset: d.name.clone(),
+                fields,
+                geoip: d
+                    .geoip_fields
+                    .iter()
+                    .map(|f| crate::geoip::GeoRule::for_ip_field(f))
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// The index template of every dataset of `sets` (or only of `dataset`),

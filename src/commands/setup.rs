@@ -34,7 +34,9 @@ pub fn elasticsearch(config: Option<&Path>) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let templates = es_templates(&field_sets()?, None)?;
+    let mut sets = field_sets()?;
+    sets.extend(super::fields::custom_sets(&config, &sets));
+    let templates = es_templates(&sets, None)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
