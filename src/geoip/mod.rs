@@ -17,6 +17,7 @@
 mod enrich;
 mod record;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -141,7 +142,15 @@ pub struct Loaded {
     reader: maxminddb::Reader<maxminddb::Mmap>,
     identity: FileIdentity,
     kind: DatabaseKind,
+    /// Records decoded so far, by data offset, shared by every worker:
+    /// a record is decoded once per version of the file, not once per
+    /// worker and object. Workers look here only when their own map misses.
+    decoded: Mutex<HashMap<usize, Option<Arc<str>>>>,
 }
+
+/// Decoded records kept per database version; the map is cleared when it
+/// grows past this (a full GeoLite2-City holds about 150,000 records).
+const MAX_DECODED: usize = 1 << 16;
 
 impl fmt::Debug for Loaded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -181,7 +190,23 @@ impl Loaded {
             reader,
             identity,
             kind,
+            decoded: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The JSON text of the record at `offset`, decoded by `decode` the
+    /// first time any worker asks.
+    fn decoded(&self, offset: usize, decode: impl FnOnce() -> Option<String>) -> Option<Arc<str>> {
+        let mut decoded = crate::lock(&self.decoded);
+        if let Some(text) = decoded.get(&offset) {
+            return text.clone();
+        }
+        if decoded.len() >= MAX_DECODED {
+            decoded.clear();
+        }
+        let text = decode().map(Arc::from);
+        decoded.insert(offset, text.clone());
+        text
     }
 
     /// The database's `database_type` metadata (`GeoLite2-City`).
