@@ -10,6 +10,7 @@ peak RSS (VmHWM). The queue must end empty.
   $PY scripts/bench-e2e.py BIN --dataset vpcflow --objects 20 --lines 50000
   $PY scripts/bench-e2e.py BIN --dataset cloudtrail --objects 20 --lines 20000
   $PY scripts/bench-e2e.py BIN --dataset vpcflow --objects 1 --mb 1024   # one 1 GB object
+  $PY scripts/bench-e2e.py BIN --objects 1 --mb 1024 --geoip tests/fixtures/geoip/GeoLite2-{City,ASN}-Test.mmdb
 
 Run it with the Python of the emulator venv that scripts/setup-emulators.sh
 makes (it has boto3; `--venv` names it for moto_server, default
@@ -112,6 +113,8 @@ def main():
     ap.add_argument("--mb", type=int, default=0, help="instead: objects of this many MB (uncompressed), vpcflow only")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--limit", type=int, default=600, help="seconds")
+    ap.add_argument("--geoip", nargs="*", default=[], metavar="MMDB",
+                    help="GeoIP databases to enrich with (geoip.databases), e.g. tests/fixtures/geoip/GeoLite2-{City,ASN}-Test.mmdb")
     ap.add_argument("--venv", default=os.path.join(ROOT, ".venv-emulators"))
     ap.add_argument("--gen", default=os.path.join(ROOT, "..", "shared", "tools"))
     a = ap.parse_args()
@@ -163,6 +166,8 @@ def main():
         cfg = f"{work}/loglift.yml"
         with open(cfg, "w") as f:
             f.write(CONFIG.format(endpoint=endpoint, queue_url=queue, out=out, workers=a.workers, http_port=free_port()))
+            if a.geoip:
+                f.write("geoip:\n  databases:\n" + "".join(f"    - {os.path.abspath(db)}\n" for db in a.geoip))
         t0 = time.time()
         agent = subprocess.Popen([a.bin, "run", "--config", cfg],
                                  stdout=open(f"{work}/agent.log", "w"), stderr=subprocess.STDOUT)
