@@ -65,22 +65,22 @@ if [[ "$mode" == "--offline" ]]; then
         for file in "$dir"*; do
             [[ -f "$file" ]] || continue
             "$loglift" parse --dataset "$dataset" "$file" >>"$work/$dataset.ndjson"
-            printf '  %-22s %s\n' "$dataset" "$(basename "$file")" >&2
+            printf '  %-26s %s\n' "$dataset" "$(basename "$file")" >&2
         done
     done
     python3 - "$work" <<'EOF'
 import json, os, sys
 out = sys.argv[1]
-print(f"\n{'dataset':<22} {'events':>7} {'parse errors':>13}")
+print(f"\n{'dataset':<26} {'events':>7} {'parse errors':>13}")
 total, example = 0, None
 for name in sorted(os.listdir(out)):
     events = [json.loads(l) for l in open(os.path.join(out, name)) if l.strip()]
     errors = sum(1 for e in events if e.get("event", {}).get("kind") == "pipeline_error")
     total += len(events)
-    print(f"{name.removesuffix('.ndjson'):<22} {len(events):>7} {errors:>13}")
+    print(f"{name.removesuffix('.ndjson'):<26} {len(events):>7} {errors:>13}")
     if name.startswith("aws.vpcflow") and events:
         example = events[0]
-print(f"{'total':<22} {total:>7}")
+print(f"{'total':<26} {total:>7}")
 if example:
     print("\nAn example event (aws.vpcflow):")
     print(json.dumps(example, indent=2, sort_keys=True))
@@ -292,13 +292,13 @@ for line in open(f"{work}/uploads.tsv"):
         continue
     out = subprocess.run([loglift, "parse", "--dataset", dataset, path], capture_output=True, check=True)
     expected[dataset] += out.stdout.count(b"\n")
-print(f"{'dataset':<22} {'objects':>7} {'events':>7} {'parse errors':>13} {'loglift parse':>14}")
+print(f"{'dataset':<26} {'objects':>7} {'events':>7} {'parse errors':>13} {'loglift parse':>14}")
 ok = True
 for d in sorted(set(got) | set(expected)):
     same = "same" if got[d] == expected[d] else "DIFFERENT"
     ok &= got[d] == expected[d]
-    print(f"{d:<22} {objects[d]:>7} {got[d]:>7} {errors[d]:>13} {expected[d]:>9} ({same})")
-print(f"{'total':<22} {sum(objects.values()):>7} {sum(got.values()):>7}")
+    print(f"{d:<26} {objects[d]:>7} {got[d]:>7} {errors[d]:>13} {expected[d]:>9} ({same})")
+print(f"{'total':<26} {sum(objects.values()):>7} {sum(got.values()):>7}")
 print(f"\nevents: {work}/events.ndjson, one JSON event per line (removed on exit; --keep keeps it)")
 print(f"metrics: http://127.0.0.1:{port}/metrics   health: http://127.0.0.1:{port}/healthz   status: http://127.0.0.1:{port}/status")
 metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode().splitlines()
