@@ -196,28 +196,7 @@ fn is_empty(v: &Json) -> bool {
 /// dates normalized. `parent` is the camelCase name of the member holding `v`.
 fn convert(parent: &str, v: &Json) -> Json {
     match v {
-        Json::Object(map) => {
-            let mut out = Map::new();
-            for (k, child) in map {
-                // Kept as GuardDuty writes it (`threatListName`, `unusualBehavior`…).
-                let converted = if k == "additionalInfo" {
-                    prune(child)
-                } else {
-                    convert(k, child)
-                };
-                if is_empty(&converted) {
-                    continue;
-                }
-                let converted = match (k.as_str(), &converted) {
-                    ("createdAt" | "launchTime" | "startedAt" | "updatedAt", v) => {
-                        date_of(v).map_or(converted.clone(), |t| Json::String(rfc3339(t)))
-                    }
-                    _ => converted,
-                };
-                insert_dotted(&mut out, &rename(parent, k), converted);
-            }
-            Json::Object(out)
-        }
+        Json::Object(map) => Json::Object(convert_map(parent, map)),
         Json::Array(items) => Json::Array(
             items
                 .iter()
@@ -227,6 +206,31 @@ fn convert(parent: &str, v: &Json) -> Json {
         ),
         other => other.clone(),
     }
+}
+
+/// [`convert`] of an object's members.
+fn convert_map(parent: &str, map: &Map<String, Json>) -> Map<String, Json> {
+    let mut out = Map::new();
+    for (k, child) in map {
+        // Kept as GuardDuty writes it (`threatListName`, `unusualBehavior`…).
+        let converted = if k == "additionalInfo" {
+            prune(child)
+        } else {
+            convert(k, child)
+        };
+        if is_empty(&converted) {
+            continue;
+        }
+        let converted = match k.as_str() {
+            "createdAt" | "launchTime" | "startedAt" | "updatedAt" => match date_of(&converted) {
+                Some(t) => Json::String(rfc3339(t)),
+                None => converted,
+            },
+            _ => converted,
+        };
+        insert_dotted(&mut out, &rename(parent, k), converted);
+    }
+    out
 }
 
 /// `v` without its empty members, names unchanged.
@@ -266,11 +270,21 @@ fn insert_dotted(out: &mut Map<String, Json>, key: &str, value: Json) {
 
 /// Pushes the leaves of `v` under `prefix`: objects are walked, arrays of
 /// scalars become lists, arrays holding objects are kept as JSON (keys sorted).
-fn push_tree(e: &mut Event<'_>, prefix: &str, v: &Json) {
+/// `prefix` is the dotted path of `v`'s parent; `key` its member name (the
+/// buffer is extended for the walk and restored on return).
+fn push_tree(e: &mut Event<'_>, prefix: &mut String, key: &str, v: &Json) {
+    let len = prefix.len();
+    prefix.push('.');
+    prefix.push_str(key);
+    push_leaves(e, prefix, v);
+    prefix.truncate(len);
+}
+
+fn push_leaves(e: &mut Event<'_>, prefix: &mut String, v: &Json) {
     match v {
         Json::Object(map) => {
             for (k, child) in map {
-                push_tree(e, &format!("{prefix}.{k}"), child);
+                push_tree(e, prefix, k, child);
             }
         }
         Json::Array(items) if items.iter().any(|i| i.is_object() || i.is_array()) => {
@@ -472,17 +486,18 @@ fn finding_event<'a>(f: &Map<String, Json>) -> Result<Event<'a>, ParseError> {
     }
 
     // The finding, renamed, under aws.guardduty.*
-    let tree = convert("", &Json::Object(f.clone()));
-    if let Json::Object(mut tree) = tree {
-        if let Some(sev) = tree.remove("severity") {
-            let code = sev
-                .as_f64()
-                .ok_or_else(|| error("`severity` is not a number"))?;
-            e.push("aws.guardduty.severity.code", code);
-            e.push("aws.guardduty.severity.value", severity_label(code));
-            e.push("event.severity", code.trunc() as i64);
-        }
-        push_tree(&mut e, "aws.guardduty", &Json::Object(tree));
+    let mut tree = convert_map("", f);
+    if let Some(sev) = tree.remove("severity") {
+        let code = sev
+            .as_f64()
+            .ok_or_else(|| error("`severity` is not a number"))?;
+        e.push("aws.guardduty.severity.code", code);
+        e.push("aws.guardduty.severity.value", severity_label(code));
+        e.push("event.severity", code.trunc() as i64);
+    }
+    let mut prefix = String::from("aws.guardduty");
+    for (k, child) in &tree {
+        push_tree(&mut e, &mut prefix, k, child);
     }
 
     // rule.*: ThreatPurpose:ResourceTypeAffected/ThreatFamilyName.DetectionMechanism!Artifact

@@ -347,17 +347,40 @@ fn dotted(b: &[u8], i: usize, min: usize, max: usize) -> Option<([T; 4], usize)>
     (n >= min).then_some((v, end))
 }
 
-/// Every position of `needle` in `hay`.
-fn find_all<'h>(hay: &'h [u8], needle: &'h [u8]) -> memmem::FindIter<'h, 'h> {
-    memmem::find_iter(hay, needle)
+/// Every position of `needle` in `hay`, non-overlapping, as `memmem::find_iter`.
+fn find_all<'h>(hay: &'h [u8], needle: &'h [u8]) -> impl Iterator<Item = usize> + 'h {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        let at = pos + find(hay.get(pos..)?, needle)?;
+        pos = at + needle.len().max(1);
+        Some(at)
+    })
 }
 
+/// The first position of `needle` in `hay`. User agents are short and every
+/// one is searched for dozens of needles: `memmem::find` builds a searcher
+/// (prefilter tables) per call, which costs more than the search itself, so
+/// short haystacks are scanned for the needle's first byte instead.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    memmem::find(hay, needle)
+    let Some((&first, rest)) = needle.split_first() else {
+        return Some(0);
+    };
+    if hay.len() > 512 {
+        return memmem::find(hay, needle);
+    }
+    let mut from = 0;
+    while let Some(p) = memchr::memchr(first, hay.get(from..)?) {
+        let at = from + p;
+        if hay[at + 1..].starts_with(rest) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn find_from(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    Some(from + memmem::find(hay.get(from..)?, needle)?)
+    Some(from + find(hay.get(from..)?, needle)?)
 }
 
 /// `NAME/` + dotted version at every occurrence of `NAME/`; the first that matches.
