@@ -13,7 +13,10 @@ fn loglift(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run loglift");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    // A command that fails early (exit 2) may close stdin before reading it.
+    if let Err(e) = child.stdin.take().unwrap().write_all(stdin) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     child.wait_with_output().unwrap()
 }
 
