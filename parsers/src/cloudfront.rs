@@ -375,6 +375,12 @@ fn build_event<'a>(columns: &[Column], fields: &[&'a str]) -> Result<Event<'a>, 
     for (key, k) in [
         ("aws.cloudfront.range_start", K::ScRangeStart),
         ("aws.cloudfront.range_end", K::ScRangeEnd),
+    ] {
+        if let Some(x) = int(k)? {
+            e.push(key, x);
+        }
+    }
+    for (key, k) in [
         ("aws.cloudfront.origin_fbl", K::OriginFbl),
         ("aws.cloudfront.origin_lbl", K::OriginLbl),
     ] {
