@@ -14,6 +14,31 @@ use serde_json::value::RawValue;
 
 use crate::event::write_str;
 use crate::json_record::JsonStr;
+use crate::ParseError;
+
+/// One record that must be a JSON object, deserialized borrowing from it:
+/// `what` names the record in the errors (`WAF log`: "record is not a JSON
+/// object (a WAF log record)", "invalid WAF log JSON: …").
+pub(crate) fn object<'a, T: serde::Deserialize<'a>>(
+    dataset: &'static str,
+    what: &str,
+    record: &'a str,
+) -> Result<T, ParseError> {
+    let json = record.trim_matches(|c: char| c.is_ascii_whitespace());
+    if !json.starts_with('{') {
+        return Err(ParseError::new(
+            dataset,
+            format!("record is not a JSON object (a {what} record)"),
+        ));
+    }
+    serde_json::from_str(json)
+        .map_err(|e| ParseError::new(dataset, format!("invalid {what} JSON: {e}")))
+}
+
+/// A string member unless it is absent, empty or `-` (AWS's "no value").
+pub(crate) fn present(s: Option<JsonStr<'_>>) -> Option<Cow<'_, str>> {
+    s.map(|s| s.0).filter(|s| !s.is_empty() && s != "-")
+}
 
 /// The text of a JSON string (unescaped; borrowed when it held no escapes), or
 /// the literal of a number or boolean. `None` for `null`, objects and arrays.

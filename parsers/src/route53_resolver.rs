@@ -38,7 +38,7 @@ use std::net::IpAddr;
 use serde_json::value::RawValue;
 
 use crate::json_record::JsonStr;
-use crate::loose_json::{int, non_empty_text};
+use crate::loose_json::{self, int, non_empty_text};
 use crate::network::parse_ip;
 use crate::public_suffix::registered_domain;
 use crate::{Event, OptionError, Options, ParseError, Parser, Timestamp, Value};
@@ -137,16 +137,7 @@ impl Parser for Route53ResolverParser {
         record: &'a str,
         emit: &mut dyn FnMut(Event<'a>),
     ) -> Result<(), ParseError> {
-        let json = record.trim_matches(|c: char| c.is_ascii_whitespace());
-        if !json.starts_with('{') {
-            return Err(ParseError::new(
-                DATASET,
-                "record is not a JSON object (a Resolver query log record)",
-            ));
-        }
-        let r: Record<'a> = serde_json::from_str(json).map_err(|e| {
-            ParseError::new(DATASET, format!("invalid Resolver query log JSON: {e}"))
-        })?;
+        let r: Record<'a> = loose_json::object(DATASET, "Resolver query log", record)?;
         if r.query_timestamp.is_none() && r.query_name.is_none() {
             return Err(ParseError::new(
                 DATASET,
