@@ -42,7 +42,7 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 
 use crate::json_record::{parse_decimal, JsonStr};
-use crate::loose_json::{int, non_empty_text, text};
+use crate::loose_json::{self, int, non_empty_text, present, text};
 use crate::network::{community_id_v1, parse_ip};
 use crate::s3access::UrlParts;
 use crate::{user_agent, Event, OptionError, Options, ParseError, Parser, Timestamp, Value};
@@ -231,27 +231,13 @@ struct RevocationCheck<'a> {
     action: Option<JsonStr<'a>>,
 }
 
-/// A string member unless absent, empty or `-`.
-fn present(s: Option<JsonStr<'_>>) -> Option<Cow<'_, str>> {
-    s.map(|s| s.0).filter(|s| !s.is_empty() && s != "-")
-}
-
 impl Parser for NetworkFirewallParser {
     fn parse<'a>(
         &mut self,
         record: &'a str,
         emit: &mut dyn FnMut(Event<'a>),
     ) -> Result<(), ParseError> {
-        let json = record.trim_matches(|c: char| c.is_ascii_whitespace());
-        if !json.starts_with('{') {
-            return Err(ParseError::new(
-                DATASET,
-                "record is not a JSON object (a Network Firewall log record)",
-            ));
-        }
-        let r: Record<'a> = serde_json::from_str(json).map_err(|e| {
-            ParseError::new(DATASET, format!("invalid Network Firewall log JSON: {e}"))
-        })?;
+        let r: Record<'a> = loose_json::object(DATASET, "Network Firewall log", record)?;
         let empty = r.event.as_ref().is_none_or(|e| {
             e.timestamp.is_none()
                 && e.event_type.is_none()

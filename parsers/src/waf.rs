@@ -42,7 +42,7 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 
 use crate::json_record::JsonStr;
-use crate::loose_json::{self, int, non_empty_text, Prune};
+use crate::loose_json::{self, int, non_empty_text, present, Prune};
 use crate::network::parse_ip;
 use crate::{Event, OptionError, Options, ParseError, Parser, Timestamp, Value};
 
@@ -153,26 +153,13 @@ struct Label<'a> {
     name: Option<JsonStr<'a>>,
 }
 
-/// A string member unless it is absent, empty or `-`.
-fn present<'a>(s: Option<JsonStr<'a>>) -> Option<Cow<'a, str>> {
-    s.map(|s| s.0).filter(|s| !s.is_empty() && s != "-")
-}
-
 impl Parser for WafParser {
     fn parse<'a>(
         &mut self,
         record: &'a str,
         emit: &mut dyn FnMut(Event<'a>),
     ) -> Result<(), ParseError> {
-        let json = record.trim_matches(|c: char| c.is_ascii_whitespace());
-        if !json.starts_with('{') {
-            return Err(ParseError::new(
-                DATASET,
-                "record is not a JSON object (a WAF log record)",
-            ));
-        }
-        let r: Record<'a> = serde_json::from_str(json)
-            .map_err(|e| ParseError::new(DATASET, format!("invalid WAF log JSON: {e}")))?;
+        let r: Record<'a> = loose_json::object(DATASET, "WAF log", record)?;
         if r.timestamp.is_none() && r.webacl_id.is_none() && r.http_request.is_none() {
             return Err(ParseError::new(
                 DATASET,
