@@ -8,18 +8,13 @@
 //! Reported per byte (MB/s) and per record (records/s).
 
 use std::hint::black_box;
-use std::io;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use loglift_parsers::cloudtrail::{CloudTrail, Retain};
-use loglift_parsers::framing::Record;
-use loglift_parsers::{Framing, Parser};
+use loglift_parsers::Framing;
 
 mod common;
 use common::Rng;
-
-const RECORDS: usize = 100_000;
 
 const AGENTS: &[&str] = &[
     "curl/8.5.0",
@@ -66,55 +61,25 @@ fn generate(n: usize) -> Vec<u8> {
     out.into_bytes()
 }
 
-fn input() -> Vec<u8> {
-    match std::env::var_os("CLOUDTRAIL_BENCH_FILE") {
-        Some(path) => std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("reading {}: {e}", path.to_string_lossy())),
-        None => generate(RECORDS),
-    }
-}
-
-/// Frames, parses and serializes `data`; returns the number of records.
-fn run(data: &[u8], parser: &mut CloudTrail, out: &mut Vec<u8>) -> usize {
+fn bench(c: &mut Criterion) {
+    let data = common::input("CLOUDTRAIL_BENCH_FILE", generate);
     let framing = Framing::JsonRecords {
         field: "Records".into(),
     };
-    let mut records = 0;
-    framing
-        .for_each_record(data, |record: Record<'_>| -> io::Result<()> {
-            records += 1;
-            let text = std::str::from_utf8(record.bytes).unwrap_or_default();
-            let _ = parser.parse(text, &mut |event| {
-                out.clear();
-                event.write_json(out);
-                black_box(&out);
-            });
-            Ok(())
-        })
-        .expect("input frames");
-    records
-}
-
-fn bench(c: &mut Criterion) {
-    let data = input();
     let mut out = Vec::with_capacity(8192);
-    let records = run(&data, &mut CloudTrail::new(Retain::All), &mut out);
-    let mut group = c.benchmark_group("cloudtrail");
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(8));
+    let records = common::run(&data, &framing, &mut CloudTrail::new(Retain::All), &mut out);
+    let mut group = common::group(c, "cloudtrail");
     group.throughput(Throughput::Bytes(data.len() as u64));
     for retain in [Retain::All, Retain::None] {
         let mut parser = CloudTrail::new(retain);
         group.bench_function(format!("bytes_to_ndjson/retain={retain:?}"), |b| {
-            b.iter(|| run(black_box(&data), &mut parser, &mut out))
+            b.iter(|| common::run(black_box(&data), &framing, &mut parser, &mut out))
         });
     }
     group.throughput(Throughput::Elements(records as u64));
     let mut parser = CloudTrail::new(Retain::All);
     group.bench_function("records", |b| {
-        b.iter(|| run(black_box(&data), &mut parser, &mut out))
+        b.iter(|| common::run(black_box(&data), &framing, &mut parser, &mut out))
     });
     group.finish();
 }

@@ -5,19 +5,11 @@
 //! Every record is parsed and its event written as JSON into one reused buffer.
 //! Reported per byte (MB/s) and per record (records/s).
 
-use std::hint::black_box;
-use std::io;
-use std::time::Duration;
-
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use loglift_parsers::framing::Record;
+use criterion::{criterion_group, criterion_main, Criterion};
 use loglift_parsers::route53_resolver::Route53ResolverParser;
-use loglift_parsers::{Framing, Parser};
 
 mod common;
 use common::Rng;
-
-const RECORDS: usize = 100_000;
 
 fn generate(n: usize) -> Vec<u8> {
     let mut r = Rng(0x9E37_79B9_7F4A_7C15);
@@ -50,50 +42,14 @@ fn generate(n: usize) -> Vec<u8> {
     out.into_bytes()
 }
 
-fn input(var: &str, generate: fn(usize) -> Vec<u8>) -> Vec<u8> {
-    match std::env::var_os(var) {
-        Some(path) => std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("reading {}: {e}", path.to_string_lossy())),
-        None => generate(RECORDS),
-    }
-}
-
-fn run(data: &[u8], parser: &mut dyn Parser, out: &mut Vec<u8>) -> usize {
-    let mut records = 0;
-    Framing::Ndjson
-        .for_each_record(data, |record: Record<'_>| -> io::Result<()> {
-            records += 1;
-            let text = std::str::from_utf8(record.bytes).unwrap_or_default();
-            let _ = parser.parse(text, &mut |event| {
-                out.clear();
-                event.write_json(out);
-                black_box(&out);
-            });
-            Ok(())
-        })
-        .expect("input frames");
-    records
-}
-
 fn bench(c: &mut Criterion) {
-    let data = input("ROUTE53_BENCH_FILE", generate);
-    let mut out = Vec::with_capacity(8192);
-    let mut parser = Route53ResolverParser;
-    let records = run(&data, &mut parser, &mut out);
-    let mut group = c.benchmark_group("route53_resolver_logs");
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(8));
-    group.throughput(Throughput::Bytes(data.len() as u64));
-    group.bench_function("bytes_to_ndjson", |b| {
-        b.iter(|| run(black_box(&data), &mut parser, &mut out))
-    });
-    group.throughput(Throughput::Elements(records as u64));
-    group.bench_function("records", |b| {
-        b.iter(|| run(black_box(&data), &mut parser, &mut out))
-    });
-    group.finish();
+    common::ndjson(
+        c,
+        "route53_resolver_logs",
+        "ROUTE53_BENCH_FILE",
+        generate,
+        Route53ResolverParser,
+    );
 }
 
 criterion_group!(benches, bench);

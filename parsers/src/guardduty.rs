@@ -26,6 +26,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value as Json};
 
+use crate::loose_json;
 use crate::network::parse_ip;
 use crate::{build_default, Event, OptionError, Options, ParseError, Parser, Timestamp, Value};
 
@@ -53,9 +54,7 @@ impl Parser for GuardDutyParser {
         record: &'a str,
         emit: &mut dyn FnMut(Event<'a>),
     ) -> Result<(), ParseError> {
-        let json: Json = serde_json::from_str(record.trim())
-            .map_err(|e| error(format!("invalid GuardDuty finding JSON: {e}")))?;
-        let Json::Object(map) = json else {
+        let Json::Object(map) = loose_json::value(DATASET, "GuardDuty finding", record)? else {
             return Err(error("record is not a JSON object (a GuardDuty finding)"));
         };
         if let Some(findings) = map.get("findings") {

@@ -21,6 +21,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value as Json};
 
+use crate::loose_json::{self, pruned, Prune};
 use crate::{build_default, Event, OptionError, Options, ParseError, Parser, Timestamp, Value};
 
 /// Dataset name.
@@ -47,9 +48,7 @@ impl Parser for IruAuditParser {
         record: &'a str,
         emit: &mut dyn FnMut(Event<'a>),
     ) -> Result<(), ParseError> {
-        let json: Json = serde_json::from_str(record.trim())
-            .map_err(|e| error(format!("invalid Iru audit event JSON: {e}")))?;
-        match json {
+        match loose_json::value(DATASET, "Iru audit event", record)? {
             Json::Object(map) => {
                 // A page whose `results` the framing did not unpack.
                 if let Some(Json::Array(results)) = map.get("results") {
@@ -86,25 +85,13 @@ fn text<'j>(m: &'j Map<String, Json>, key: &str) -> Option<&'j str> {
     m.get(key).and_then(Json::as_str).filter(|s| !s.is_empty())
 }
 
-/// `v` without null, empty string, empty array and empty object members.
-fn prune(v: &Json) -> Option<Json> {
-    match v {
-        Json::Null => None,
-        Json::String(s) if s.is_empty() => None,
-        Json::Object(map) => {
-            let out: Map<String, Json> = map
-                .iter()
-                .filter_map(|(k, c)| prune(c).map(|c| (k.clone(), c)))
-                .collect();
-            (!out.is_empty()).then_some(Json::Object(out))
-        }
-        Json::Array(items) => {
-            let out: Vec<Json> = items.iter().filter_map(prune).collect();
-            (!out.is_empty()).then_some(Json::Array(out))
-        }
-        other => Some(other.clone()),
-    }
-}
+/// What is dropped from `new_state` and `metadata`: `null`,
+/// empty strings and empty containers, in arrays too.
+const PRUNE: Prune = Prune {
+    empty: true,
+    dash: false,
+    in_arrays: true,
+};
 
 /// Whether `target_type` names something that grants access (category `iam`).
 fn is_iam_target(target: &str) -> bool {
@@ -173,7 +160,7 @@ fn audit_event<'a>(r: &Map<String, Json>) -> Result<Event<'a>, ParseError> {
         ("new_state", "iru.audit.new_state"),
         ("metadata", "iru.audit.metadata"),
     ] {
-        if let Some(v) = r.get(key).and_then(prune) {
+        if let Some(v) = r.get(key).and_then(|v| pruned(v.clone(), PRUNE)) {
             e.push(field, Value::Json(Cow::Owned(v.to_string())));
         }
     }

@@ -7,19 +7,31 @@
 //! that Elastic's pipelines drop (`null`, empty strings, empty containers,
 //! optionally `-`) removed, object keys in byte order so equal values always
 //! serialize the same way.
+//!
+//! The record itself is read with [`object`] (one JSON object a record,
+//! borrowed) or [`value`] (a whole `serde_json::Value` tree), which word
+//! their errors alike for every dataset.
 
 use std::borrow::Cow;
 
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::event::write_str;
 use crate::json_record::JsonStr;
 use crate::ParseError;
 
-/// One record that must be a JSON object, deserialized borrowing from it:
-/// `what` names the record in the errors (`WAF log`: "record is not a JSON
-/// object (a WAF log record)", "invalid WAF log JSON: …").
-pub(crate) fn object<'a, T: serde::Deserialize<'a>>(
+/// The error for a record that is not valid JSON: `invalid <what> JSON: …`,
+/// `what` naming the record (`"WAF log"`, `"GuardDuty finding"`).
+pub(crate) fn invalid(dataset: &'static str, what: &str, e: &serde_json::Error) -> ParseError {
+    ParseError::new(dataset, format!("invalid {what} JSON: {e}"))
+}
+
+/// `record`, one JSON object (ASCII white space around it allowed),
+/// deserialized into `T`, borrowing from the record. A record that does not
+/// start with `{` is refused as `record is not a JSON object (a <what>
+/// record)`; invalid JSON as [`invalid`].
+pub(crate) fn object<'a, T: Deserialize<'a>>(
     dataset: &'static str,
     what: &str,
     record: &'a str,
@@ -31,13 +43,28 @@ pub(crate) fn object<'a, T: serde::Deserialize<'a>>(
             format!("record is not a JSON object (a {what} record)"),
         ));
     }
-    serde_json::from_str(json)
-        .map_err(|e| ParseError::new(dataset, format!("invalid {what} JSON: {e}")))
+    serde_json::from_str(json).map_err(|e| invalid(dataset, what, &e))
 }
 
-/// A string member unless it is absent, empty or `-` (AWS's "no value").
+/// `record` (white space around it allowed) read as a JSON value of any
+/// type; invalid JSON is refused as [`invalid`].
+pub(crate) fn value(
+    dataset: &'static str,
+    what: &str,
+    record: &str,
+) -> Result<serde_json::Value, ParseError> {
+    serde_json::from_str(record.trim()).map_err(|e| invalid(dataset, what, &e))
+}
+
+/// A string member unless it is absent or empty.
+pub(crate) fn non_empty(s: Option<JsonStr<'_>>) -> Option<Cow<'_, str>> {
+    s.map(|s| s.0).filter(|s| !s.is_empty())
+}
+
+/// A string member unless it is absent, empty or `-` (which AWS logs write
+/// for "no value").
 pub(crate) fn present(s: Option<JsonStr<'_>>) -> Option<Cow<'_, str>> {
-    s.map(|s| s.0).filter(|s| !s.is_empty() && s != "-")
+    non_empty(s).filter(|s| s != "-")
 }
 
 /// The text of a JSON string (unescaped; borrowed when it held no escapes), or
@@ -112,15 +139,18 @@ impl Prune {
     }
 }
 
+/// `value` with `prune` applied; `None` when nothing is left (the value
+/// itself is pruned).
+pub(crate) fn pruned(mut value: serde_json::Value, prune: Prune) -> Option<serde_json::Value> {
+    prune.apply(&mut value);
+    (!prune.drops(&value)).then_some(value)
+}
+
 /// `raw` rewritten as compact JSON with `prune` applied and object keys in
 /// byte order; `None` when nothing is left (the value itself is pruned) or
 /// the value is not valid JSON.
 pub(crate) fn normalize(raw: &RawValue, prune: Prune) -> Option<String> {
-    let mut value: serde_json::Value = serde_json::from_str(raw.get()).ok()?;
-    prune.apply(&mut value);
-    if prune.drops(&value) {
-        return None;
-    }
+    let value = pruned(serde_json::from_str(raw.get()).ok()?, prune)?;
     let mut out = Vec::with_capacity(raw.get().len());
     write_sorted(&value, &mut out);
     String::from_utf8(out).ok()

@@ -38,7 +38,7 @@ use std::net::IpAddr;
 use serde_json::value::RawValue;
 
 use crate::json_record::JsonStr;
-use crate::loose_json::{self, int, non_empty_text};
+use crate::loose_json::{self, int, non_empty, non_empty_text};
 use crate::network::parse_ip;
 use crate::public_suffix::registered_domain;
 use crate::{Event, OptionError, Options, ParseError, Parser, Timestamp, Value};
@@ -113,11 +113,6 @@ struct SrcIds<'a> {
     instance: Option<JsonStr<'a>>,
 }
 
-/// A string member unless absent or empty.
-fn present(s: Option<JsonStr<'_>>) -> Option<Cow<'_, str>> {
-    s.map(|s| s.0).filter(|s| !s.is_empty())
-}
-
 /// `s` without one trailing dot.
 fn strip_dot(s: Cow<'_, str>) -> Cow<'_, str> {
     match s {
@@ -168,13 +163,13 @@ fn event(r: Record<'_>) -> Event<'_> {
     if let Some(v) = r.account_id.and_then(non_empty_text) {
         e.push("cloud.account.id", v);
     }
-    if let Some(v) = present(r.region) {
+    if let Some(v) = non_empty(r.region) {
         e.push("cloud.region", v);
     }
-    if let Some(v) = present(r.vpc_id) {
+    if let Some(v) = non_empty(r.vpc_id) {
         e.push("aws.vpc_id", v);
     }
-    if let Some(v) = present(r.srcids.and_then(|s| s.instance)) {
+    if let Some(v) = non_empty(r.srcids.and_then(|s| s.instance)) {
         e.push("cloud.instance.id", v.clone());
         e.push("aws.instance_id", v);
     }
@@ -189,12 +184,12 @@ fn event(r: Record<'_>) -> Event<'_> {
             r.firewall_domain_list_id,
         ),
     ] {
-        if let Some(v) = present(v) {
+        if let Some(v) = non_empty(v) {
             e.push(key, v);
         }
     }
 
-    let question_type = present(r.query_type);
+    let question_type = non_empty(r.query_type);
     let is_ptr = question_type.as_deref() == Some("PTR");
     let name = r
         .query_name
@@ -227,13 +222,13 @@ fn event(r: Record<'_>) -> Event<'_> {
             }
         }
     }
-    if let Some(v) = present(r.query_class) {
+    if let Some(v) = non_empty(r.query_class) {
         e.push("dns.question.class", v);
     }
     if let Some(v) = question_type {
         e.push("dns.question.type", v);
     }
-    let rcode = present(r.rcode);
+    let rcode = non_empty(r.rcode);
     e.push(
         "event.outcome",
         if rcode.as_deref() == Some("NOERROR") {
@@ -251,7 +246,7 @@ fn event(r: Record<'_>) -> Event<'_> {
         }
     }
 
-    if let Some(t) = present(r.transport) {
+    if let Some(t) = non_empty(r.transport) {
         let t = t.to_ascii_lowercase();
         match t.as_str() {
             "tcp" => e.push("network.iana_number", "6"),
@@ -264,7 +259,7 @@ fn event(r: Record<'_>) -> Event<'_> {
     if let Some(port) = r.srcport.and_then(int) {
         e.push("source.port", port);
     }
-    if let Some(addr) = present(r.srcaddr) {
+    if let Some(addr) = non_empty(r.srcaddr) {
         if parse_ip(&addr).is_some() {
             e.push(
                 "network.type",
@@ -310,8 +305,8 @@ fn answers_json<'a>(
     out.push(b'[');
     let mut count = 0;
     for a in answers {
-        let class = present(a.class);
-        let kind = present(a.kind);
+        let class = non_empty(a.class);
+        let kind = non_empty(a.kind);
         let data = a
             .rdata
             .and_then(crate::loose_json::text)

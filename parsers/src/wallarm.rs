@@ -95,7 +95,7 @@ impl Parser for WallarmHitsParser {
 }
 
 fn invalid(e: &serde_json::Error) -> ParseError {
-    ParseError::new(DATASET, format!("invalid Wallarm hit JSON: {e}"))
+    crate::loose_json::invalid(DATASET, "Wallarm hit", e)
 }
 
 /// A JSON value of a type the exporter does not pin down (`time` is a number
